@@ -1,0 +1,95 @@
+//! Command-line parsing and dispatch. Each subcommand calls the library and prints its result;
+//! nothing here decides what is valid.
+
+mod input;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use harbor_edge::{EffectiveParameters, Error};
+
+use input::InputArgs;
+
+/// Exit code for invalid input (a validation problem, unreadable YAML).
+const EXIT_INVALID: u8 = 1;
+/// Exit code for usage and I/O errors.
+const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "harbor-edge",
+    version,
+    about = "Config, credentials and manifests for a local Harbor on edge Kubernetes clusters"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks the parameters and lists every problem (exit 1 when there is one).
+    Validate(InputArgs),
+    /// Prints the fully defaulted parameters.
+    Defaults(InputArgs),
+    /// Prints the JSON schema of the input document.
+    Schema,
+}
+
+/// Runs the tool; returns the process exit code.
+pub(crate) fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => validate(&args),
+        Command::Defaults(args) => defaults(&args),
+        Command::Schema => print(&harbor_edge::schema::generate_text()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}
+
+fn exit_code(error: &Error) -> u8 {
+    match error {
+        Error::Io { .. } => EXIT_USAGE,
+        _ => EXIT_INVALID,
+    }
+}
+
+fn print(text: &str) -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        })
+}
+
+fn validate(args: &InputArgs) -> Result<(), Error> {
+    let validated = args.resolve()?;
+    input::print_warnings(&validated.warnings);
+    print(&format!(
+        "{}: valid ({} warning{})\n",
+        args.file.display(),
+        validated.warnings.len(),
+        if validated.warnings.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    ))
+}
+
+fn defaults(args: &InputArgs) -> Result<(), Error> {
+    let validated = args.resolve()?;
+    input::print_warnings(&validated.warnings);
+    print(&EffectiveParameters::from(&validated.config).to_yaml())
+}

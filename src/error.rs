@@ -1,0 +1,222 @@
+//! The library's one error type, and the validation problems and warnings it carries.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A place in the input document: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    /// Line, counting from 1.
+    pub line: usize,
+    /// Column, counting from 1.
+    pub column: usize,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// What is wrong with one input value; callers match on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A key that the parameters do not define (the hint names the closest valid key).
+    UnknownKey,
+    /// A required value is missing.
+    Missing,
+    /// A value of the wrong type (a string where an integer belongs, ...).
+    WrongType,
+    /// A value outside its allowed set or range (port 0, empty string, unknown enum value).
+    OutOfRange,
+    /// A node port outside the cluster's node-port range.
+    NodePortOutsideRange,
+    /// The http and https node ports are the same.
+    DuplicateNodePort,
+    /// A storage size that is not a whole number of GB >= 1.
+    InvalidSize,
+    /// An admin password that does not meet Harbor's policy.
+    PasswordPolicy,
+    /// A cluster uid that does not give a valid `cluster-<uid>` namespace.
+    InvalidClusterUid,
+    /// A value that should be an IP address and is not.
+    InvalidIpAddress,
+    /// A node-port range that is not `<low>-<high>` with low <= high.
+    InvalidNodePortRange,
+    /// `certs.cert` given without `certs.key`, or the reverse.
+    IncompleteCertificate,
+    /// A macro that no scope defines.
+    UndefinedMacro,
+    /// A macro reference that is not well formed.
+    MalformedMacro,
+}
+
+/// One validation problem: where it is, what is wrong, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// What kind of problem this is.
+    pub kind: ProblemKind,
+    /// Dotted parameter path, e.g. `harbor-config.service.harbor.https.nodePort`.
+    pub path: String,
+    /// Where the value (or key) sits in the source, when known.
+    pub position: Option<Position>,
+    /// What is wrong. Never contains a secret value.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path)?;
+        if let Some(position) = self.position {
+            write!(f, " (line {position})")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems found in one input, in source order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// The problems as a slice.
+    pub fn as_slice(&self) -> &[Problem] {
+        &self.0
+    }
+
+    /// Iterates over the problems.
+    pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
+        self.0.iter()
+    }
+
+    /// Number of problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'a> IntoIterator for &'a Problems {
+    type Item = &'a Problem;
+    type IntoIter = std::slice::Iter<'a, Problem>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.len();
+        write!(
+            f,
+            "{count} problem{} in the input",
+            if count == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.0 {
+            write!(f, "\n- {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a warning is about; callers match on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// The storage sizes add up to less than the 160 GB the pack asks for.
+    StorageBelowRecommended,
+    /// The storage class name is not a valid Kubernetes object name.
+    StorageClassName,
+    /// A provided or reused certificate expires soon.
+    CertificateExpiresSoon,
+    /// The server certificate was reissued from the existing CA.
+    CertificateReissued,
+    /// Existing credentials hold another admin password than the parameters.
+    PasswordDiffers,
+    /// Existing state records other volume sizes than the parameters.
+    VolumeSizeChanged,
+    /// A preflight check found something worth knowing.
+    Preflight,
+}
+
+/// Something worth knowing that does not stop the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// What the warning is about.
+    pub kind: WarningKind,
+    /// Dotted parameter path the warning refers to.
+    pub path: String,
+    /// Where in the source, when known.
+    pub position: Option<Position>,
+    /// Text for a person. Never contains a secret value.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "warning: {}", self.path)?;
+        if let Some(position) = self.position {
+            write!(f, " (line {position})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The error type of every fallible function in this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not well-formed YAML, or breaks an input limit.
+    #[error("cannot read the input as YAML{}: {message}", position_suffix(.position))]
+    Syntax {
+        /// What the parser said.
+        message: String,
+        /// Where, when known.
+        position: Option<Position>,
+    },
+    /// The document is YAML but neither a bare `harbor-config` document nor pack values.
+    #[error("{message}")]
+    Document {
+        /// What is missing or in the way.
+        message: String,
+    },
+    /// The parameters were read but are invalid; every problem found is listed.
+    #[error("{0}")]
+    Invalid(Problems),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+}
+
+fn position_suffix(position: &Option<Position>) -> String {
+    position.map_or_else(String::new, |p| format!(" at line {p}"))
+}
+
+impl Error {
+    /// The validation problems, when this error is [`Error::Invalid`].
+    pub fn problems(&self) -> Option<&Problems> {
+        match self {
+            Error::Invalid(problems) => Some(problems),
+            _ => None,
+        }
+    }
+}
+
+/// Short for `std::result::Result<T, harbor_edge::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

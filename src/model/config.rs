@@ -1,0 +1,393 @@
+//! The validated, defaulted configuration. Every value here has passed validation: the types
+//! make the invalid states unrepresentable (a node port inside the cluster's range, a size of at
+//! least 1 GB, a password that meets the policy), so later steps never check again.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::num::{NonZeroU16, NonZeroU32};
+
+use serde::Serialize;
+
+pub use super::params::ServiceType;
+use crate::secret::SecretString;
+
+/// The host name Harbor is reached at from the edge nodes.
+pub const REGISTRY_HOST: &str = "spectro.registry.local";
+/// The namespace Harbor runs in.
+pub const HARBOR_NAMESPACE: &str = "harbor";
+/// The admin user name; Harbor fixes it.
+pub const ADMIN_USER: &str = "admin";
+/// The total storage the pack asks for, in GB.
+pub const RECOMMENDED_STORAGE_GB: u32 = 160;
+
+/// Defaults of SPEC 2.2, in one place.
+pub mod defaults {
+    /// `service.harbor.https.port`.
+    pub const HTTPS_PORT: u16 = 443;
+    /// `service.harbor.https.nodePort`.
+    pub const HTTPS_NODE_PORT: u16 = 30003;
+    /// `service.harbor.http.port`.
+    pub const HTTP_PORT: u16 = 80;
+    /// `service.harbor.http.nodePort`.
+    pub const HTTP_NODE_PORT: u16 = 30002;
+    /// `storage.registry`, GB.
+    pub const REGISTRY_GB: u32 = 120;
+    /// `storage.jobService`, GB.
+    pub const JOB_SERVICE_GB: u32 = 5;
+    /// `storage.database`, GB.
+    pub const DATABASE_GB: u32 = 10;
+    /// `storage.redis`, GB.
+    pub const REDIS_GB: u32 = 5;
+    /// `storage.trivy`, GB.
+    pub const TRIVY_GB: u32 = 20;
+    /// `cluster.nodePortRange`.
+    pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+}
+
+/// The validated configuration: pack parameters plus cluster context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Admin password and TLS material as given (absent ones are generated later).
+    pub auth: Auth,
+    /// Service exposure.
+    pub service: Service,
+    /// Volume sizes.
+    pub storage: Storage,
+    /// The cluster context.
+    pub cluster: Cluster,
+}
+
+/// `harbor-config.auth`, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Auth {
+    /// The admin password, when given.
+    pub password: Option<AdminPassword>,
+    /// Certificate and key, when given (always both).
+    pub certs: Option<ProvidedCerts>,
+}
+
+/// A password that meets Harbor's policy: 8 to 128 characters, with an upper-case letter, a
+/// lower-case letter and a digit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminPassword(SecretString);
+
+/// Why a string is not a valid admin password. Never holds the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordPolicyError {
+    /// Fewer than 8 or more than 128 characters.
+    Length(usize),
+    /// No upper-case letter.
+    NoUpperCase,
+    /// No lower-case letter.
+    NoLowerCase,
+    /// No digit.
+    NoDigit,
+}
+
+impl fmt::Display for PasswordPolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Length(n) => write!(f, "has {n} characters; Harbor needs 8 to 128"),
+            Self::NoUpperCase => f.write_str("has no upper-case letter"),
+            Self::NoLowerCase => f.write_str("has no lower-case letter"),
+            Self::NoDigit => f.write_str("has no digit"),
+        }
+    }
+}
+
+impl AdminPassword {
+    /// Checks the policy.
+    pub fn new(value: SecretString) -> Result<Self, PasswordPolicyError> {
+        let text = value.expose();
+        let length = text.chars().count();
+        if !(8..=128).contains(&length) {
+            return Err(PasswordPolicyError::Length(length));
+        }
+        if !text.chars().any(char::is_uppercase) {
+            return Err(PasswordPolicyError::NoUpperCase);
+        }
+        if !text.chars().any(char::is_lowercase) {
+            return Err(PasswordPolicyError::NoLowerCase);
+        }
+        if !text.chars().any(|c| c.is_ascii_digit()) {
+            return Err(PasswordPolicyError::NoDigit);
+        }
+        Ok(Self(value))
+    }
+
+    /// The secret.
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AdminPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AdminPassword").field(&self.0).finish()
+    }
+}
+
+/// A provided certificate and key, both present (PEM text, not yet checked; the credentials
+/// step checks them against the cluster).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvidedCerts {
+    /// Server certificate, leaf first, optional chain after it.
+    pub cert: String,
+    /// Its private key.
+    pub key: SecretString,
+    /// The CA that signed it, when given.
+    pub ca: Option<String>,
+}
+
+/// `harbor-config.service`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Service {
+    /// How the service is exposed.
+    pub service_type: ServiceType,
+    /// HTTPS ports.
+    pub https: PortPair,
+    /// HTTP ports.
+    pub http: PortPair,
+    /// Metrics.
+    pub metrics: Metrics,
+}
+
+/// A TCP port, 1 to 65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Port(NonZeroU16);
+
+impl Port {
+    /// `None` for 0.
+    pub const fn new(value: u16) -> Option<Self> {
+        match NonZeroU16::new(value) {
+            Some(port) => Some(Self(port)),
+            None => None,
+        }
+    }
+
+    /// The number.
+    pub const fn get(self) -> u16 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Port {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Serialize for Port {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u16(self.get())
+    }
+}
+
+/// A service port and a node port (the node port inside the cluster's range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortPair {
+    /// Service port.
+    pub port: Port,
+    /// Node port.
+    pub node_port: Port,
+}
+
+/// Metrics settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    /// Expose Harbor's Prometheus metrics.
+    pub enabled: bool,
+    /// Also create a `ServiceMonitor`.
+    pub service_monitor: bool,
+}
+
+/// A volume size in whole GB, at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Gigabytes(NonZeroU32);
+
+impl Gigabytes {
+    /// `None` for 0.
+    pub const fn new(value: u32) -> Option<Self> {
+        match NonZeroU32::new(value) {
+            Some(size) => Some(Self(size)),
+            None => None,
+        }
+    }
+
+    /// The number of GB.
+    pub const fn get(self) -> u32 {
+        self.0.get()
+    }
+
+    /// As a Kubernetes quantity, e.g. `120Gi`.
+    pub fn quantity(self) -> String {
+        format!("{}Gi", self.get())
+    }
+}
+
+impl Serialize for Gigabytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u32(self.get())
+    }
+}
+
+/// `harbor-config.storage`, validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Storage {
+    /// Registry volume.
+    pub registry: Gigabytes,
+    /// Job service log volume.
+    pub job_service: Gigabytes,
+    /// Database volume.
+    pub database: Gigabytes,
+    /// Redis volume.
+    pub redis: Gigabytes,
+    /// Trivy volume.
+    pub trivy: Gigabytes,
+    /// Storage class, or the cluster default when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+impl Storage {
+    /// The sum of the five volumes, GB.
+    pub fn total_gb(&self) -> u64 {
+        [
+            self.registry,
+            self.job_service,
+            self.database,
+            self.redis,
+            self.trivy,
+        ]
+        .iter()
+        .map(|size| u64::from(size.get()))
+        .sum()
+    }
+}
+
+/// A cluster uid such that `cluster-<uid>` is a valid namespace (DNS-1123 label, <= 63 chars).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClusterUid(String);
+
+impl ClusterUid {
+    /// Longest uid: `cluster-` takes 8 of the 63 characters of a namespace.
+    pub const MAX_LEN: usize = 63 - "cluster-".len();
+
+    /// Checks the rule; the error says what is wrong.
+    pub fn new(value: &str) -> Result<Self, String> {
+        if value.is_empty() {
+            return Err("is empty".into());
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(format!(
+                "has {} characters; `cluster-<uid>` must fit a 63-character namespace, so at most {}",
+                value.len(),
+                Self::MAX_LEN
+            ));
+        }
+        if let Some(bad) = value
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "holds {bad:?}; only lower-case letters, digits and `-` make a namespace"
+            ));
+        }
+        if value.ends_with('-') {
+            return Err("ends with `-`".into());
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The uid.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The namespace `cluster-<uid>`.
+    pub fn namespace(&self) -> String {
+        format!("cluster-{}", self.0)
+    }
+}
+
+impl fmt::Display for ClusterUid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An inclusive node-port range, low <= high, both >= 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodePortRange {
+    low: Port,
+    high: Port,
+}
+
+impl NodePortRange {
+    /// `None` when `low > high`.
+    pub fn new(low: Port, high: Port) -> Option<Self> {
+        (low <= high).then_some(Self { low, high })
+    }
+
+    /// Parses `<low>-<high>`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (low, high) = text.split_once('-')?;
+        let low = Port::new(low.trim().parse().ok()?)?;
+        let high = Port::new(high.trim().parse().ok()?)?;
+        Self::new(low, high)
+    }
+
+    /// Lowest port.
+    pub fn low(self) -> Port {
+        self.low
+    }
+
+    /// Highest port.
+    pub fn high(self) -> Port {
+        self.high
+    }
+
+    /// Whether `port` lies inside.
+    pub fn contains(self, port: u32) -> bool {
+        (u32::from(self.low.get())..=u32::from(self.high.get())).contains(&port)
+    }
+}
+
+impl Default for NodePortRange {
+    fn default() -> Self {
+        let (low, high) = defaults::NODE_PORT_RANGE;
+        Self {
+            low: Port::new(low).expect("default range starts above 0"),
+            high: Port::new(high).expect("default range ends above 0"),
+        }
+    }
+}
+
+impl fmt::Display for NodePortRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.low, self.high)
+    }
+}
+
+/// The cluster context, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    /// Cluster uid.
+    pub uid: ClusterUid,
+    /// Virtual IP.
+    pub vip: IpAddr,
+    /// Node IPs (for the certificate), in input order without duplicates.
+    pub node_ips: Vec<IpAddr>,
+    /// Node-port range.
+    pub node_port_range: NodePortRange,
+}
+
+impl Config {
+    /// The namespace holding `registry-info`: `cluster-<uid>`.
+    pub fn cluster_namespace(&self) -> String {
+        self.cluster.uid.namespace()
+    }
+}

@@ -1,0 +1,116 @@
+//! Validation (SPEC 3): macros, schema check, typed model, semantic rules, defaults.
+//!
+//! Every problem is collected, not just the first. Each step reports its problems and removes
+//! the offending values, so later steps see only what passed and never report a path twice.
+
+mod document;
+mod schema_check;
+mod semantic;
+mod suggest;
+
+use std::collections::BTreeSet;
+
+use crate::error::{Error, Problem, Problems, Result, Warning};
+use crate::input::{Macros, PackInput};
+use crate::model::Config;
+use crate::model::params::DocumentParams;
+
+/// A valid configuration and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    /// The typed, validated, defaulted configuration.
+    pub config: Config,
+    /// Things worth knowing that do not make the input invalid.
+    pub warnings: Vec<Warning>,
+}
+
+/// Problems found so far, with the paths they cover.
+pub(crate) struct Findings<'a> {
+    input: &'a PackInput,
+    problems: Vec<Problem>,
+    warnings: Vec<Warning>,
+    /// Dotted paths already reported; later steps skip them and everything below them.
+    reported: BTreeSet<String>,
+}
+
+impl<'a> Findings<'a> {
+    fn new(input: &'a PackInput) -> Self {
+        Self {
+            input,
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            reported: BTreeSet::new(),
+        }
+    }
+
+    /// Records a problem at `path` (segments), positioned at the key or the value.
+    pub(crate) fn problem(&mut self, mut problem: Problem, path: &[String], at_key: bool) {
+        problem.path = dotted(path);
+        if problem.position.is_none() {
+            problem.position = self.input.position(path, at_key);
+        }
+        self.reported.insert(problem.path.clone());
+        self.problems.push(problem);
+    }
+
+    /// Records a warning at `path`.
+    pub(crate) fn warning(&mut self, mut warning: Warning, path: &[String]) {
+        warning.path = dotted(path);
+        warning.position = self.input.position(path, false);
+        self.warnings.push(warning);
+    }
+
+    /// True when `path` or an ancestor of it already has a problem.
+    pub(crate) fn is_reported(&self, path: &[String]) -> bool {
+        (1..=path.len()).any(|len| self.reported.contains(&dotted(&path[..len])))
+    }
+}
+
+/// Joins path segments with dots.
+pub(crate) fn dotted(path: &[String]) -> String {
+    path.join(".")
+}
+
+/// Turns `"a.b.c"` into segments.
+pub(crate) fn segments(dotted: &str) -> Vec<String> {
+    dotted.split('.').map(str::to_owned).collect()
+}
+
+pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> {
+    let mut findings = Findings::new(input);
+    let mut document = document::to_json(input.document(), macros, &mut findings);
+    schema_check::check(&mut document, &mut findings);
+    let config = match serde_json::from_value::<DocumentParams>(document) {
+        Ok(params) => semantic::build_config(params, &mut findings),
+        Err(error) => {
+            // The schema check removed everything that does not fit the types; reaching this
+            // means the schema and the types disagree.
+            findings.problems.push(Problem {
+                kind: crate::error::ProblemKind::WrongType,
+                path: String::new(),
+                position: None,
+                message: format!("the parameters do not fit the model: {error}"),
+                hint: Some("please report this: the schema accepted what the model rejects".into()),
+            });
+            None
+        }
+    };
+    let Findings {
+        mut problems,
+        warnings,
+        ..
+    } = findings;
+    match config {
+        Some(config) if problems.is_empty() => Ok(Validated { config, warnings }),
+        _ => {
+            problems.sort_by(|a, b| {
+                (a.position.is_none(), a.position, &a.path).cmp(&(
+                    b.position.is_none(),
+                    b.position,
+                    &b.path,
+                ))
+            });
+            Err(Error::Invalid(Problems(problems)))
+        }
+    }
+}
