@@ -36,6 +36,7 @@
 #![warn(unreachable_pub)]
 
 mod error;
+pub mod credentials;
 pub mod input;
 pub mod model;
 pub mod schema;

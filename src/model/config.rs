@@ -17,6 +17,17 @@ pub const REGISTRY_HOST: &str = "spectro.registry.local";
 pub const HARBOR_NAMESPACE: &str = "harbor";
 /// The admin user name; Harbor fixes it.
 pub const ADMIN_USER: &str = "admin";
+/// The TLS secret in [`HARBOR_NAMESPACE`] (`tls.crt`, `tls.key`, `ca.crt`).
+pub const TLS_SECRET: &str = "harbor-tls";
+/// The secret in [`HARBOR_NAMESPACE`] the chart reads the admin password from
+/// (`existingSecretAdminPassword`).
+pub const ADMIN_PASSWORD_SECRET: &str = "harbor-admin-password";
+/// The key of the admin password in [`ADMIN_PASSWORD_SECRET`].
+pub const ADMIN_PASSWORD_KEY: &str = "HARBOR_ADMIN_PASSWORD";
+/// The secret in `cluster-<uid>` that tells the cluster how to reach its registry.
+pub const REGISTRY_INFO_SECRET: &str = "registry-info";
+/// The key of the admin password in [`REGISTRY_INFO_SECRET`].
+pub const REGISTRY_INFO_PASSWORD_KEY: &str = "SPECTRO_USER_PASSWORD";
 /// The total storage the pack asks for, in GB.
 pub const RECOMMENDED_STORAGE_GB: u32 = 160;
 
