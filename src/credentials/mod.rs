@@ -23,4 +23,8 @@ pub struct TlsMaterial {
     pub private_key: SecretString,
     /// `ca.crt`: the CA certificate that signed the server certificate, PEM.
     pub ca_certificate: String,
+    /// `ca.key`: the CA's private key, PEM, when harbor-edge generated the CA. Kept in the
+    /// secret so a later run can reissue the server certificate from the same CA (the nodes
+    /// trust that CA) instead of rotating it.
+    pub ca_private_key: Option<SecretString>,
 }
