@@ -35,8 +35,8 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
-mod error;
 pub mod credentials;
+mod error;
 pub mod input;
 pub mod model;
 pub mod schema;

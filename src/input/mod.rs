@@ -47,7 +47,8 @@ pub enum DocumentForm {
     Pack,
 }
 
-/// A parsed input document, not yet validated.
+/// A parsed input document, not yet validated. Its `Debug` output shows the form and the
+/// top-level keys only: values may be secrets.
 ///
 /// ```
 /// use harbor_edge::{Macros, PackInput};
@@ -57,7 +58,7 @@ pub enum DocumentForm {
 /// assert_eq!(validated.config.service.https.node_port.get(), 30003);
 /// # Ok::<(), harbor_edge::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PackInput {
     form: DocumentForm,
     /// `{harbor-config: …, cluster: …}`, whatever the form.
@@ -65,6 +66,17 @@ pub struct PackInput {
     source: SourceMap,
     /// Cluster fields set by the caller (CLI flags) rather than the document.
     overridden: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for PackInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = self.document.keys().filter_map(Value::as_str).collect();
+        f.debug_struct("PackInput")
+            .field("form", &self.form)
+            .field("keys", &keys)
+            .field("overridden", &self.overridden)
+            .finish_non_exhaustive()
+    }
 }
 
 impl PackInput {

@@ -138,33 +138,6 @@ fn describe(
                 false,
             ));
         }
-        ValidationErrorKind::Enum { options } => {
-            let options: Vec<&str> = options
-                .as_array()
-                .map(|items| items.iter().filter_map(Value::as_str).collect())
-                .unwrap_or_default();
-            let hint = value
-                .and_then(Value::as_str)
-                .and_then(|given| closest(given, &options))
-                .map_or_else(
-                    || format!("use one of {}", options.join(", ")),
-                    |suggestion| format!("did you mean `{suggestion}`?"),
-                );
-            let shown = if field.is_secret() {
-                String::new()
-            } else {
-                value.map_or_else(String::new, |v| format!(" {v}"))
-            };
-            out.push((
-                path.to_vec(),
-                problem(
-                    ProblemKind::OutOfRange,
-                    format!("value{shown} is not one of {}", options.join(", ")),
-                    Some(hint),
-                ),
-                false,
-            ));
-        }
         _ => out.push((path.to_vec(), typed_problem(field, value, ""), false)),
     }
 }
@@ -248,7 +221,22 @@ fn typed_problem(field: Field, value: Option<&Value>, detail: &str) -> Problem {
             "is empty".to_owned(),
             Some("give the PEM text, or leave the key out".to_owned()),
         ),
-        Field::ServiceType | Field::Other => (
+        Field::ServiceType => {
+            const TYPES: [&str; 3] = ["NodePort", "ClusterIP", "LoadBalancer"];
+            let hint = value
+                .and_then(Value::as_str)
+                .and_then(|given| closest(given, &TYPES))
+                .map_or_else(
+                    || format!("use one of {}", TYPES.join(", ")),
+                    |suggestion| format!("did you mean `{suggestion}`?"),
+                );
+            (
+                ProblemKind::OutOfRange,
+                format!("service type {shown} is not one of {}", TYPES.join(", ")),
+                Some(hint),
+            )
+        }
+        Field::Other => (
             ProblemKind::OutOfRange,
             format!("value {shown} is not allowed here"),
             None,

@@ -1,0 +1,224 @@
+//! Validation through the library: every problem at once, as values a caller can match on.
+
+use harbor_edge::{
+    DocumentForm, Error, Macros, PackInput, Position, Problem, ProblemKind, ServiceType,
+    WarningKind,
+};
+
+const BAD: &str = include_str!("inputs/bad.yaml");
+
+fn problems(text: &str) -> Vec<Problem> {
+    let input = PackInput::from_yaml_str(text).expect("the text is YAML");
+    match input.resolve(&Macros::new()) {
+        Err(Error::Invalid(problems)) => problems.0,
+        other => panic!("expected Error::Invalid, got {other:?}"),
+    }
+}
+
+fn find<'a>(problems: &'a [Problem], path: &str) -> &'a Problem {
+    problems
+        .iter()
+        .find(|problem| problem.path == path)
+        .unwrap_or_else(|| panic!("no problem at {path}: {problems:#?}"))
+}
+
+#[test]
+fn reports_all_six_problems_of_the_bad_file_with_kind_path_and_line() {
+    let problems = problems(BAD);
+    let expected = [
+        (
+            "harbor-config.auth.password",
+            ProblemKind::PasswordPolicy,
+            4,
+        ),
+        (
+            "harbor-config.service.serviceTpye",
+            ProblemKind::UnknownKey,
+            6,
+        ),
+        (
+            "harbor-config.service.harbor.https.nodePort",
+            ProblemKind::NodePortOutsideRange,
+            9,
+        ),
+        (
+            "harbor-config.service.harbor.http.nodePort",
+            ProblemKind::DuplicateNodePort,
+            11,
+        ),
+        (
+            "harbor-config.storage.registry",
+            ProblemKind::InvalidSize,
+            13,
+        ),
+        ("cluster.uid", ProblemKind::InvalidClusterUid, 15),
+    ];
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    for (path, kind, line) in expected {
+        let problem = find(&problems, path);
+        assert_eq!(problem.kind, kind, "{path}");
+        assert_eq!(problem.position.map(|p| p.line), Some(line), "{path}");
+        assert!(problem.hint.is_some(), "{path} has a hint");
+    }
+    let typo = find(&problems, "harbor-config.service.serviceTpye");
+    assert_eq!(typo.position, Some(Position { line: 6, column: 5 }));
+    assert!(typo.hint.as_deref().unwrap().contains("`serviceType`"));
+    // Source order.
+    let lines: Vec<usize> = problems.iter().map(|p| p.position.unwrap().line).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+}
+
+#[test]
+fn empty_harbor_config_gets_every_default() {
+    let text = "harbor-config:\ncluster: {uid: edge1, vip: 10.0.0.5}\n";
+    let validated = PackInput::from_yaml_str(text)
+        .unwrap()
+        .resolve(&Macros::new())
+        .unwrap();
+    let config = validated.config;
+    assert_eq!(config.service.service_type, ServiceType::NodePort);
+    assert_eq!(config.service.https.port.get(), 443);
+    assert_eq!(config.service.https.node_port.get(), 30003);
+    assert_eq!(config.service.http.port.get(), 80);
+    assert_eq!(config.service.http.node_port.get(), 30002);
+    assert!(!config.service.metrics.enabled);
+    assert!(!config.service.metrics.service_monitor);
+    let storage = &config.storage;
+    assert_eq!(
+        [
+            storage.registry.get(),
+            storage.job_service.get(),
+            storage.database.get(),
+            storage.redis.get(),
+            storage.trivy.get()
+        ],
+        [120, 5, 10, 5, 20]
+    );
+    assert_eq!(storage.total_gb(), 160);
+    assert!(validated.warnings.is_empty());
+}
+
+#[test]
+fn pack_wrapped_form_reports_positions_in_the_pack_document() {
+    let text = "\
+pack:
+  namespace: harbor
+charts:
+  harbor-edge-native-config:
+    harbor-config:
+      service:
+        serviceType: NodePrt
+cluster:
+  uid: edge1
+  vip: 10.0.0.5
+";
+    let input = PackInput::from_yaml_str(text).unwrap();
+    assert_eq!(input.form(), DocumentForm::Pack);
+    let problems = match input.resolve(&Macros::new()) {
+        Err(Error::Invalid(problems)) => problems.0,
+        other => panic!("{other:?}"),
+    };
+    let problem = find(&problems, "harbor-config.service.serviceType");
+    assert_eq!(problem.kind, ProblemKind::OutOfRange);
+    assert_eq!(problem.position.unwrap().line, 7);
+    assert!(problem.hint.as_deref().unwrap().contains("NodePort"));
+}
+
+#[test]
+fn storage_under_160_gb_is_a_warning_beside_the_result() {
+    let text = "harbor-config:\n  storage:\n    registry: 50Gi\ncluster: {uid: a, vip: 10.0.0.5}\n";
+    let validated = PackInput::from_yaml_str(text)
+        .unwrap()
+        .resolve(&Macros::new())
+        .unwrap();
+    assert_eq!(validated.config.storage.registry.get(), 50);
+    assert_eq!(validated.warnings.len(), 1);
+    assert_eq!(
+        validated.warnings[0].kind,
+        WarningKind::StorageBelowRecommended
+    );
+    assert_eq!(validated.warnings[0].path, "harbor-config.storage");
+}
+
+#[test]
+fn cluster_context_is_required_and_checked() {
+    let problems = problems(
+        "harbor-config: {}\ncluster:\n  vip: 300.1.1.1\n  nodeIps: [10.0.0.1, nope]\n  nodePortRange: 40000-30000\n",
+    );
+    assert_eq!(find(&problems, "cluster.uid").kind, ProblemKind::Missing);
+    assert_eq!(
+        find(&problems, "cluster.vip").kind,
+        ProblemKind::InvalidIpAddress
+    );
+    assert_eq!(
+        find(&problems, "cluster.nodeIps.1").kind,
+        ProblemKind::InvalidIpAddress
+    );
+    assert_eq!(
+        find(&problems, "cluster.nodePortRange").kind,
+        ProblemKind::InvalidNodePortRange
+    );
+}
+
+#[test]
+fn cli_overrides_replace_the_document_cluster() {
+    let mut input =
+        PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: Bad_Uid, vip: x}\n").unwrap();
+    input.set_cluster_uid("edge-7");
+    input.set_cluster_vip("fd00::7");
+    let config = input.resolve(&Macros::new()).unwrap().config;
+    assert_eq!(config.cluster.uid.as_str(), "edge-7");
+    assert_eq!(config.cluster.vip.to_string(), "fd00::7");
+}
+
+#[test]
+fn a_custom_node_port_range_moves_the_accepted_ports() {
+    let text = "harbor-config:\n  service:\n    harbor:\n      https: {nodePort: 8443}\n      http: {nodePort: 8080}\ncluster: {uid: a, vip: 10.0.0.5, nodePortRange: 8000-9000}\n";
+    let config = PackInput::from_yaml_str(text)
+        .unwrap()
+        .resolve(&Macros::new())
+        .unwrap()
+        .config;
+    assert_eq!(config.service.https.node_port.get(), 8443);
+}
+
+#[test]
+fn wrong_types_and_password_classes_are_reported() {
+    let text = "harbor-config:\n  auth:\n    password: alllowercase1\n  service:\n    harbor:\n      https: {port: \"443\"}\n    metrics: {enabled: yes please}\ncluster: {uid: a, vip: 10.0.0.5}\n";
+    let problems = problems(text);
+    assert_eq!(
+        find(&problems, "harbor-config.auth.password").kind,
+        ProblemKind::PasswordPolicy
+    );
+    assert_eq!(
+        find(&problems, "harbor-config.service.harbor.https.port").kind,
+        ProblemKind::WrongType
+    );
+    assert_eq!(
+        find(&problems, "harbor-config.service.metrics.enabled").kind,
+        ProblemKind::WrongType
+    );
+}
+
+#[test]
+fn certificate_without_key_is_reported() {
+    let text = "harbor-config:\n  auth:\n    certs:\n      cert: \"-----BEGIN CERTIFICATE-----\"\ncluster: {uid: a, vip: 10.0.0.5}\n";
+    let problems = problems(text);
+    assert_eq!(
+        find(&problems, "harbor-config.auth.certs.key").kind,
+        ProblemKind::IncompleteCertificate
+    );
+}
+
+#[test]
+fn broken_yaml_is_a_syntax_error_with_a_position() {
+    let error = PackInput::from_yaml_str("harbor-config:\n  service: [\n").unwrap_err();
+    match error {
+        Error::Syntax { position, .. } => assert!(position.is_some()),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        PackInput::from_yaml_str("just: text\n"),
+        Err(Error::Document { .. })
+    ));
+}
