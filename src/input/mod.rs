@@ -224,6 +224,14 @@ fn syntax_message(error: &serde_yaml::Error) -> String {
         .next()
         .unwrap_or(text.as_str())
         .to_owned();
+    if text.starts_with("repetition limit exceeded") {
+        return "aliases expand beyond the limit (a YAML alias bomb is rejected); write the \
+                parameters out without anchors"
+            .to_owned();
+    }
+    if text.starts_with("recursion limit exceeded") {
+        return "the document nests too deeply; parameters need fewer than 10 levels".to_owned();
+    }
     if text.contains('`') || text.contains('"') {
         // Messages such as "invalid type: string \"…\"" quote input; keep the category only.
         text.split(':').next().unwrap_or("invalid YAML").to_owned()
