@@ -35,10 +35,11 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
-mod error;
 pub mod credentials;
+mod error;
 pub mod input;
 pub mod model;
+pub mod preflight;
 pub mod schema;
 mod secret;
 pub mod validation;
