@@ -47,11 +47,13 @@ fn check_nodes(nodes: &[&str]) -> PreflightReport {
 }
 
 #[test]
-fn example_inventory_passes_with_default_parameters() {
-    let text = std::fs::read_to_string(file("examples/inventory.yaml")).expect("example exists");
-    let report = preflight::check(&default_config(), &inventory(&text));
-    assert_eq!(report.findings, Vec::new());
-    assert!(!report.has_errors());
+fn clean_inventories_pass_with_default_parameters() {
+    for path in ["examples/inventory.yaml", "tests/inputs/inventory-ok.yaml"] {
+        let text = std::fs::read_to_string(file(path)).expect("fixture exists");
+        let report = preflight::check(&default_config(), &inventory(&text));
+        assert_eq!(report.findings, Vec::new(), "{path}");
+        assert!(!report.has_errors());
+    }
 }
 
 #[test]

@@ -42,6 +42,9 @@ use crate::input::{InputLimits, SourceMap};
 ///   architecture: .status.nodeInfo.architecture}]}'
 /// ```
 ///
+/// In code, start from [`Inventory::default`] and fill the public fields; findings then carry
+/// no source position.
+///
 /// Unknown fields are errors that name their path (`nodes[1]: unknown field `cpu``), so a
 /// misspelt key never silently skips a check.
 ///
