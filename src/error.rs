@@ -194,6 +194,20 @@ pub enum Error {
     /// The parameters were read but are invalid; every problem found is listed.
     #[error("{0}")]
     Invalid(Problems),
+    /// The preflight inventory cannot be read: not YAML, an unknown field (the message names its
+    /// path, e.g. `nodes[1]: unknown field `cpu``), or a value of the wrong form.
+    #[error("invalid inventory{}: {message}", position_suffix(.position))]
+    Inventory {
+        /// What is wrong, with the path into the inventory when known.
+        message: String,
+        /// Where, when known.
+        position: Option<Position>,
+    },
+    /// Preflight found at least one error (from
+    /// [`PreflightReport::into_result`](crate::preflight::PreflightReport::into_result));
+    /// the report lists every finding, warnings included.
+    #[error("{0}")]
+    Preflight(crate::preflight::PreflightReport),
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {

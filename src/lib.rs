@@ -39,6 +39,7 @@ pub mod credentials;
 mod error;
 pub mod input;
 pub mod model;
+pub mod preflight;
 pub mod schema;
 mod secret;
 pub mod validation;

@@ -2,6 +2,7 @@
 //! nothing here decides what is valid.
 
 mod input;
+mod preflight;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,6 +37,9 @@ enum Command {
     Defaults(InputArgs),
     /// Prints the JSON schema of the input document.
     Schema,
+    /// Checks a cluster inventory against the pack's prerequisites; findings on stderr, exit 1
+    /// on an error finding, 0 when only warnings (or nothing) were found.
+    Preflight(preflight::PreflightArgs),
 }
 
 /// Runs the tool; returns the process exit code.
@@ -45,6 +49,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Defaults(args) => defaults(&args),
         Command::Schema => print(&harbor_edge::schema::generate_text()),
+        Command::Preflight(args) => preflight::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,263 @@
+//! The inventory preflight reads: facts about the target cluster, as a YAML document.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use super::quantity::{Cpus, Memory};
+use crate::error::{Error, Position, Result};
+use crate::input::{InputLimits, SourceMap};
+
+/// Facts about the cluster Harbor is meant for: its nodes, storage classes and kube-apiserver
+/// arguments.
+///
+/// # Format
+///
+/// ```yaml
+/// nodes:                          # one entry per node (required, may not be omitted)
+///   - name: edge-1
+///     cpus: 8                     # integer, decimal, or a quantity string: "4", "3500m"
+///     memory: 16Gi                # a quantity ("16Gi", "16384Mi", "16331636Ki", "8G") or bytes
+///     architecture: amd64         # as `kubectl` reports it; `x86_64` (uname) is accepted too
+/// storageClasses:                 # optional; absent means "none"
+///   - name: local-path
+///     provisioner: rancher.io/local-path
+///     default: true               # optional, default false
+/// apiServerArgs:                  # optional: kube-apiserver arguments, as a list ...
+///   - --enable-admission-plugins=NodeRestriction
+/// # ... or as a map, with or without the leading dashes:
+/// # apiServerArgs:
+/// #   enable-admission-plugins: NodeRestriction
+/// ```
+///
+/// The node fields are those of `kubectl get nodes -o json`: `.metadata.name`,
+/// `.status.capacity.cpu`, `.status.capacity.memory` and `.status.nodeInfo.architecture`;
+/// storage classes are `kubectl get storageclass -o json` items, `default` being the
+/// `storageclass.kubernetes.io/is-default-class` annotation. For example:
+///
+/// ```text
+/// kubectl get nodes -o json | jq '{nodes: [.items[] | {name: .metadata.name,
+///   cpus: .status.capacity.cpu, memory: .status.capacity.memory,
+///   architecture: .status.nodeInfo.architecture}]}'
+/// ```
+///
+/// In code, start from [`Inventory::default`] and fill the public fields; findings then carry
+/// no source position.
+///
+/// Unknown fields are errors that name their path (`nodes[1]: unknown field `cpu``), so a
+/// misspelt key never silently skips a check.
+///
+/// ```
+/// use harbor_edge::preflight::Inventory;
+///
+/// let inventory = Inventory::from_yaml_str("
+/// nodes:
+///   - {name: edge-1, cpus: 4, memory: 16Gi, architecture: amd64}
+/// storageClasses:
+///   - {name: local-path, provisioner: rancher.io/local-path, default: true}
+/// ")?;
+/// assert_eq!(inventory.nodes[0].memory.bytes(), 16 << 30);
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Inventory {
+    /// The cluster's nodes.
+    pub nodes: Vec<Node>,
+    /// The cluster's storage classes.
+    #[serde(default)]
+    pub storage_classes: Vec<StorageClass>,
+    /// The kube-apiserver's command-line arguments.
+    #[serde(default)]
+    pub api_server_args: ApiServerArgs,
+    /// Positions of the values in the source, for findings; empty when built in code.
+    #[serde(skip)]
+    source: SourceMap,
+}
+
+/// One node of the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Node {
+    /// The node name.
+    pub name: String,
+    /// CPU capacity.
+    pub cpus: Cpus,
+    /// Memory capacity.
+    pub memory: Memory,
+    /// CPU architecture, e.g. `amd64`.
+    pub architecture: String,
+}
+
+/// One storage class of the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StorageClass {
+    /// The storage class name.
+    pub name: String,
+    /// Its provisioner (CSI driver), e.g. `driver.longhorn.io`.
+    pub provisioner: String,
+    /// Whether it is the cluster's default storage class.
+    #[serde(default)]
+    pub default: bool,
+}
+
+/// kube-apiserver arguments, in either of the two forms tools write them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiServerArgs {
+    /// `--flag=value` strings (the manifest's `command`, RKE2's `kube-apiserver-arg`); a flag
+    /// followed by its value as the next item is read too.
+    List(Vec<String>),
+    /// `flag: value` pairs in document order (kubeadm's `extraArgs`), with or without `--`.
+    Map(Vec<(String, String)>),
+}
+
+impl Default for ApiServerArgs {
+    fn default() -> Self {
+        Self::List(Vec::new())
+    }
+}
+
+/// One flag value found in [`ApiServerArgs`], with the path segment that holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FlagValue<'a> {
+    /// `[2]` for a list item, `.enable-admission-plugins` for a map key.
+    pub(crate) segment: String,
+    /// The key, for the source map: the index or the map key as written.
+    pub(crate) key: String,
+    pub(crate) value: &'a str,
+}
+
+impl ApiServerArgs {
+    /// Every value given to `flag` (without dashes), in order. kube-apiserver's list flags
+    /// accumulate over repeats, so every occurrence counts.
+    pub(crate) fn values_of(&self, flag: &str) -> Vec<FlagValue<'_>> {
+        match self {
+            Self::List(items) => {
+                let mut found = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    let name = item.trim().trim_start_matches('-');
+                    let value = match name.split_once('=') {
+                        Some((name, value)) if name == flag => Some((index, value)),
+                        Some(_) => None,
+                        // `--flag value` split across two items: the value is the next one.
+                        None if name == flag => items
+                            .get(index + 1)
+                            .map(|value| (index + 1, value.as_str())),
+                        None => None,
+                    };
+                    if let Some((index, value)) = value {
+                        found.push(FlagValue {
+                            segment: format!("[{index}]"),
+                            key: index.to_string(),
+                            value,
+                        });
+                    }
+                }
+                found
+            }
+            Self::Map(entries) => entries
+                .iter()
+                .filter(|(name, _)| name.trim().trim_start_matches('-') == flag)
+                .map(|(name, value)| FlagValue {
+                    segment: format!(".{name}"),
+                    key: name.clone(),
+                    value,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiServerArgs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ArgsVisitor)
+    }
+}
+
+struct ArgsVisitor;
+
+impl<'de> Visitor<'de> for ArgsVisitor {
+    type Value = ApiServerArgs;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of `--flag=value` strings or a map of flag to value")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<String>()? {
+            items.push(item);
+        }
+        Ok(ApiServerArgs::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((name, value)) = map.next_entry::<String, FlagText>()? {
+            entries.push((name, value.0));
+        }
+        Ok(ApiServerArgs::Map(entries))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(ApiServerArgs::default())
+    }
+}
+
+/// A flag value: YAML may type `true` or `6443` as non-strings, the apiserver reads text.
+struct FlagText(String);
+
+impl<'de> Deserialize<'de> for FlagText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_yaml::Value::deserialize(deserializer)?;
+        let text = match value {
+            serde_yaml::Value::String(text) => text,
+            serde_yaml::Value::Bool(flag) => flag.to_string(),
+            serde_yaml::Value::Number(number) => number.to_string(),
+            _ => return Err(de::Error::custom("a flag value must be a string")),
+        };
+        Ok(Self(text))
+    }
+}
+
+impl Inventory {
+    /// Reads an inventory document (format above). Documents larger than
+    /// [`InputLimits::default`]'s `max_bytes` are refused.
+    pub fn from_yaml_str(text: &str) -> Result<Self> {
+        let limit = InputLimits::default().max_bytes;
+        if text.len() > limit {
+            return Err(Error::Inventory {
+                message: format!(
+                    "the document has {} bytes; the limit is {limit}",
+                    text.len()
+                ),
+                position: None,
+            });
+        }
+        let mut inventory: Self = serde_yaml::from_str(text).map_err(|error| {
+            let message = error.to_string();
+            // serde_yaml appends " at line L column C"; the position is reported separately.
+            let message = match message.rsplit_once(" at line ") {
+                Some((head, _)) if error.location().is_some() => head.to_owned(),
+                _ => message,
+            };
+            Error::Inventory {
+                message,
+                position: error.location().map(|location| Position {
+                    line: location.line(),
+                    column: location.column(),
+                }),
+            }
+        })?;
+        inventory.source = SourceMap::index(text);
+        Ok(inventory)
+    }
+
+    /// Position of the value at `path` (keys and sequence indexes), when read from text.
+    pub(crate) fn position(&self, path: &[&str]) -> Option<Position> {
+        let path: Vec<String> = path.iter().map(|segment| (*segment).to_owned()).collect();
+        self.source.nearest(&path)
+    }
+}
