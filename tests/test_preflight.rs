@@ -48,7 +48,7 @@ fn check_nodes(nodes: &[&str]) -> PreflightReport {
 
 #[test]
 fn clean_inventories_pass_with_default_parameters() {
-    for path in ["examples/inventory.yaml", "tests/inputs/inventory-ok.yaml"] {
+    for path in ["examples/preflight/inventory.yaml", "tests/inputs/inventory-ok.yaml"] {
         let text = std::fs::read_to_string(file(path)).expect("fixture exists");
         let report = preflight::check(&default_config(), &inventory(&text));
         assert_eq!(report.findings, Vec::new(), "{path}");
@@ -410,7 +410,7 @@ fn cli_preflight_exits_0_on_a_clean_inventory() {
         "preflight",
         "examples/minimal.yaml",
         "--inventory",
-        "examples/inventory.yaml",
+        "examples/preflight/inventory.yaml",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).is_empty());
@@ -437,7 +437,7 @@ fn cli_preflight_exits_2_without_inventory_option() {
 #[test]
 fn cli_preflight_exits_1_on_invalid_parameters_or_inventory() {
     for (parameters, inventory) in [
-        ("tests/inputs/bad.yaml", "examples/inventory.yaml"),
+        ("tests/inputs/bad.yaml", "examples/preflight/inventory.yaml"),
         (
             "examples/minimal.yaml",
             "tests/inputs/inventory-unknown-field.yaml",
@@ -463,7 +463,7 @@ fn cli_preflight_takes_cluster_from_flags_and_parameters_from_stdin() {
             "--vip",
             "10.1.1.1",
         ])
-        .args(["--inventory", "examples/inventory.yaml"])
+        .args(["--inventory", "examples/preflight/inventory.yaml"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
