@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand calls the library and prints its result;
 //! nothing here decides what is valid.
 
+mod credentials;
 mod input;
 
 use std::io::Write;
@@ -10,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 use harbor_edge::{EffectiveParameters, Error};
 
+use credentials::CredentialsCommand;
 use input::InputArgs;
 
 /// Exit code for invalid input (a validation problem, unreadable YAML).
@@ -36,6 +38,9 @@ enum Command {
     Defaults(InputArgs),
     /// Prints the JSON schema of the input document.
     Schema,
+    /// Resolves the credentials (password, CA, server certificate) and prints what was
+    /// generated, reused or reissued, with the certificates (secrets only with --show-secrets).
+    Credentials(CredentialsCommand),
 }
 
 /// Runs the tool; returns the process exit code.
@@ -45,6 +50,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Defaults(args) => defaults(&args),
         Command::Schema => print(&harbor_edge::schema::generate_text()),
+        Command::Credentials(command) => command.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
