@@ -42,6 +42,16 @@ fn meets_policy(password: &str) -> bool {
         && password.bytes().any(|b| b.is_ascii_digit())
 }
 
+impl super::Generator {
+    /// A new admin password, as [`crate::Credentials::resolve`] generates one: 24 characters
+    /// of `[A-Za-z0-9]` with an upper-case letter, a lower-case letter and a digit. In
+    /// reproducible mode the same seed always gives the same password.
+    pub fn admin_password(&mut self) -> crate::Result<SecretString> {
+        let mut rng = self.rng(super::generator::Purpose::Password, b"")?;
+        Ok(generate(&mut rng))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rand_chacha::ChaCha20Rng;

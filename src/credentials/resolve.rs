@@ -1,8 +1,8 @@
 //! [`Credentials::resolve`]: the precedence of parameters, existing secrets and generation.
 
 use super::existing::ExistingSecrets;
-use super::generator::{Generator, Purpose};
-use super::{Credentials, Origin, Provenance, password, provided, reuse};
+use super::generator::Generator;
+use super::{Credentials, Origin, Provenance, provided, reuse};
 use crate::error::{Result, Warning, WarningKind};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, Config, HARBOR_NAMESPACE,
@@ -91,8 +91,7 @@ fn resolve_password(
     if let Some(previous) = previous {
         return Ok((previous.clone(), Origin::Reused));
     }
-    let mut rng = generator.rng(Purpose::Password, b"")?;
-    Ok((password::generate(&mut rng), Origin::Generated))
+    Ok((generator.admin_password()?, Origin::Generated))
 }
 
 /// The admin password the existing secrets hold: the chart's secret first, then
