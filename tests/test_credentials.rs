@@ -571,6 +571,21 @@ fn a_reproducible_reissue_gets_a_new_serial_number() {
     assert_ne!(serial("a.crt"), serial("b.crt"));
 }
 
+#[test]
+fn a_reproducible_replacement_ca_differs_from_the_original() {
+    let old = config("10.10.1.5", &[]);
+    let mut first =
+        Credentials::resolve(&old, None, &mut Generator::reproducible(3, None)).unwrap();
+    first.tls.ca_private_key = None;
+    let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
+    let new = config("10.10.2.9", &[]);
+    let second =
+        Credentials::resolve(&new, Some(&existing), &mut Generator::reproducible(3, None)).unwrap();
+    assert_eq!(second.provenance.ca, Origin::Generated);
+    assert_ne!(second.tls.ca_certificate, first.tls.ca_certificate);
+    assert_ne!(second.tls.private_key, first.tls.private_key);
+}
+
 // --- AC6: sentinels --------------------------------------------------------------------------
 
 const PASSWORD_SENTINEL: &str = "Sentinel0PasswordXyz";

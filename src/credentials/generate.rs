@@ -25,8 +25,13 @@ pub(crate) struct Issued {
 }
 
 /// A fresh CA: ECDSA P-256, 10 years from the generator's validity start.
-pub(crate) fn generate_ca(generator: &mut Generator) -> Result<(Issued, CertificateParams)> {
-    let key = EcdsaP256Key::generate(&mut generator.rng(Purpose::CaKey, b"")?);
+///
+/// `context` separates the random streams of a replacement CA from the first one.
+pub(crate) fn generate_ca(
+    generator: &mut Generator,
+    context: &[u8],
+) -> Result<(Issued, CertificateParams)> {
+    let key = EcdsaP256Key::generate(&mut generator.rng(Purpose::CaKey, context)?);
     let not_before = generator.validity_start();
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
@@ -40,7 +45,7 @@ pub(crate) fn generate_ca(generator: &mut Generator) -> Result<(Issued, Certific
     ];
     params.not_before = not_before;
     params.not_after = add_years(not_before, VALIDITY_YEARS);
-    params.serial_number = Some(serial(&mut generator.rng(Purpose::CaSerial, b"")?));
+    params.serial_number = Some(serial(&mut generator.rng(Purpose::CaSerial, context)?));
     params.key_identifier_method = KeyIdMethod::PreSpecified(key.key_identifier());
     let certificate = params.self_signed(&key).map_err(generation_error)?;
     Ok((
@@ -190,19 +195,22 @@ pub(crate) fn issuer_from_ca<'a>(
 }
 
 /// A fresh CA and a server certificate signed by it: the `harbor-tls` content, CA key included
-/// so later runs can reissue from the same CA.
+/// so later runs can reissue from the same CA. `context` is empty for the first generation and
+/// names what is replaced otherwise, so a replacement never repeats a key or serial number of
+/// the original under the same seed.
 pub(crate) fn generate_tls(
     generator: &mut Generator,
     cluster: &Cluster,
+    context: &[u8],
 ) -> Result<super::TlsMaterial> {
-    let (ca, ca_params) = generate_ca(generator)?;
+    let (ca, ca_params) = generate_ca(generator, context)?;
     let issuer = Issuer::from_params(&ca_params, &ca.key);
     let server = generate_server(
         generator,
         cluster,
         &issuer,
         (ca_params.not_before, ca_params.not_after),
-        b"",
+        context,
     )?;
     Ok(super::TlsMaterial {
         certificate_chain: server.certificate_pem,

@@ -39,7 +39,7 @@ pub(crate) fn reuse_or_generate(
 ) -> Result<TlsOutcome> {
     let Some(secret) = existing else {
         return Ok(TlsOutcome {
-            tls: generate_tls(generator, cluster)?,
+            tls: generate_tls(generator, cluster, b"")?,
             ca: Origin::Generated,
             server_certificate: Origin::Generated,
             reissue_reasons: Vec::new(),
@@ -94,8 +94,12 @@ pub(crate) fn reuse_or_generate(
         (Some(ca), Some(ca_key)) if fits_as_ca(ca, now) => Some((ca, ca_key)),
         _ => None,
     };
+    // The random streams of a replacement depend on the serial it replaces: never the same
+    // key or serial number twice, even under the same seed.
+    let mut context = b"replace:".to_vec();
+    context.extend_from_slice(&chain[0].serial);
     let Some((ca, ca_key_text)) = usable_ca else {
-        let tls = generate_tls(generator, cluster)?;
+        let tls = generate_tls(generator, cluster, &context)?;
         return Ok(TlsOutcome {
             tls,
             ca: Origin::Generated,
@@ -137,10 +141,6 @@ pub(crate) fn reuse_or_generate(
             format!("cannot issue from this CA: it {why}"),
         )
     })?;
-    // The reissue's random streams depend on the serial it replaces: never the same serial
-    // twice from one CA, even under the same seed.
-    let mut context = b"reissue:".to_vec();
-    context.extend_from_slice(&chain[0].serial);
     let server = generate_server(
         generator,
         cluster,
