@@ -41,6 +41,19 @@ fn a_fitting_provided_certificate_is_used_unchanged() {
 }
 
 #[test]
+fn the_last_certificate_of_a_provided_chain_becomes_ca_crt() {
+    let (leaf, key, ca) = Fixture::fitting().build_with_ca();
+    let chain = format!("{leaf}{ca}");
+    let credentials = resolve(&with_certs(config("10.10.1.5", &[]), &chain, &key, None)).unwrap();
+    assert_eq!(credentials.tls.certificate_chain, chain);
+    assert_eq!(credentials.tls.ca_certificate, ca);
+
+    // With `ca` given, the leaf alone is accepted and `ca` is published as is.
+    let config = with_certs(config("10.10.1.5", &[]), &leaf, &key, Some(&ca));
+    assert_eq!(resolve(&config).unwrap().tls.ca_certificate, ca);
+}
+
+#[test]
 fn a_provided_sec1_key_and_a_given_ca_are_accepted() {
     let (cert, _) = Fixture::fitting().build();
     let key = support::TestKey::new("fixture").sec1_pem();

@@ -89,6 +89,7 @@ impl CertificateInfo {
             issuer: cert.issuer().as_raw().to_vec(),
             serial: cert.raw_serial().to_vec(),
             public_key,
+            // `cert` borrows `der`; the buffer moves in once the borrow has ended.
             der: Vec::new(),
         };
         Ok(Self { der, ..info })
@@ -186,8 +187,22 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
     &bytes[start..]
 }
 
+/// A leaf certificate and the certificates after it: never empty by construction.
+#[derive(Debug, Clone)]
+pub(crate) struct Chain {
+    pub(crate) leaf: CertificateInfo,
+    pub(crate) rest: Vec<CertificateInfo>,
+}
+
+impl Chain {
+    /// The last certificate: the one closest to a root (the leaf when alone).
+    pub(crate) fn top(&self) -> &CertificateInfo {
+        self.rest.last().unwrap_or(&self.leaf)
+    }
+}
+
 /// Reads every `CERTIFICATE` block of `text`, in order. At least one is required.
-pub(crate) fn read_certificates(text: &str, path: &str) -> Result<Vec<CertificateInfo>> {
+pub(crate) fn read_certificates(text: &str, path: &str) -> Result<Chain> {
     let blocks = pem::parse_many(text).map_err(|error| {
         Error::credentials(
             CredentialErrorKind::InvalidPem,
@@ -195,13 +210,6 @@ pub(crate) fn read_certificates(text: &str, path: &str) -> Result<Vec<Certificat
             format!("is not valid PEM ({error})"),
         )
     })?;
-    if blocks.is_empty() {
-        return Err(Error::credentials(
-            CredentialErrorKind::InvalidPem,
-            path,
-            "holds no PEM block; expected `-----BEGIN CERTIFICATE-----`",
-        ));
-    }
     let mut certificates = Vec::with_capacity(blocks.len());
     for (index, block) in blocks.into_iter().enumerate() {
         if block.tag() != "CERTIFICATE" {
@@ -225,7 +233,18 @@ pub(crate) fn read_certificates(text: &str, path: &str) -> Result<Vec<Certificat
         })?;
         certificates.push(info);
     }
-    Ok(certificates)
+    let mut certificates = certificates.into_iter();
+    let leaf = certificates.next().ok_or_else(|| {
+        Error::credentials(
+            CredentialErrorKind::InvalidPem,
+            path,
+            "holds no PEM block; expected `-----BEGIN CERTIFICATE-----`",
+        )
+    })?;
+    Ok(Chain {
+        leaf,
+        rest: certificates.collect(),
+    })
 }
 
 /// A private key read from PEM. Only what the checks need is kept: the P-256 secret (to sign

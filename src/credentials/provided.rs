@@ -5,7 +5,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::TlsMaterial;
-use super::parse::{CertificateInfo, read_certificates, read_private_key};
+use super::parse::{CertificateInfo, Chain, read_certificates, read_private_key};
 use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
 use crate::model::{Cluster, ProvidedCerts, REGISTRY_HOST};
 
@@ -30,8 +30,7 @@ pub(crate) fn check(
         Some(text) => Some(read_certificates(text, CA_PATH)?),
         None => None,
     };
-    // read_certificates returns at least one certificate.
-    let leaf = &chain[0];
+    let leaf = &chain.leaf;
     if key.public_key() != leaf.public_key {
         return Err(Error::credentials(
             CredentialErrorKind::KeyMismatch,
@@ -61,7 +60,7 @@ pub(crate) fn check(
         ));
     }
     if let Some(ca) = &ca {
-        check_issued_by(&chain, &ca[0])?;
+        check_issued_by(&chain, &ca.leaf)?;
     }
     let mut warnings = Vec::new();
     if let Some(warning) = expiry_warning(leaf, now, CERT_PATH) {
@@ -70,7 +69,7 @@ pub(crate) fn check(
     let ca_certificate = match &provided.ca {
         Some(text) => text.clone(),
         // The last certificate of a chain is the closest to a root we have.
-        None => chain[chain.len() - 1].to_pem(),
+        None => chain.top().to_pem(),
     };
     Ok((
         TlsMaterial {
@@ -125,8 +124,8 @@ pub(crate) fn expiry_warning(
 
 /// The CA must have issued the top of the chain, or be the top of the chain itself. Names are
 /// compared (a signature check would need a crypto back end for every key type).
-fn check_issued_by(chain: &[CertificateInfo], ca: &CertificateInfo) -> Result<()> {
-    let top = &chain[chain.len() - 1];
+fn check_issued_by(chain: &Chain, ca: &CertificateInfo) -> Result<()> {
+    let top = chain.top();
     if top.issuer == ca.subject || top.der == ca.der {
         return Ok(());
     }

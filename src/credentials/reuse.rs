@@ -61,10 +61,10 @@ pub(crate) fn reuse_or_generate(
         .map(|text| read_certificates(text.expose(), &secret.path(CA_CRT)))
         .transpose()?;
     let now = generator.check_time();
-    let reasons = misfits(&chain[0], &key, cluster, now);
+    let reasons = misfits(&chain.leaf, &key, cluster, now);
     let ca_certificate = match secret.value(CA_CRT) {
         Some(text) => text.expose().to_owned(),
-        None => chain[chain.len() - 1].to_pem(),
+        None => chain.top().to_pem(),
     };
 
     if reasons.is_empty() {
@@ -88,7 +88,7 @@ pub(crate) fn reuse_or_generate(
         .collect::<Vec<_>>()
         .join("; ");
     let usable_ca = match (
-        ca_chain.as_ref().map(|chain| &chain[0]),
+        ca_chain.as_ref().map(|chain| &chain.leaf),
         secret.value(CA_KEY),
     ) {
         (Some(ca), Some(ca_key)) if fits_as_ca(ca, now) => Some((ca, ca_key)),
@@ -97,7 +97,7 @@ pub(crate) fn reuse_or_generate(
     // The random streams of a replacement depend on the serial it replaces: never the same
     // key or serial number twice, even under the same seed.
     let mut context = b"replace:".to_vec();
-    context.extend_from_slice(&chain[0].serial);
+    context.extend_from_slice(&chain.leaf.serial);
     let Some((ca, ca_key_text)) = usable_ca else {
         let tls = generate_tls(generator, cluster, &context)?;
         return Ok(TlsOutcome {

@@ -122,6 +122,30 @@ impl Fixture<'_> {
     /// Self-signed certificate PEM and its PKCS#8 key PEM.
     pub fn build(&self) -> (String, String) {
         let key = TestKey::new(self.key_label);
+        let cert = self.params().self_signed(&key).unwrap();
+        (cert.pem(), key.pkcs8_pem())
+    }
+
+    /// Certificate PEM signed by a test CA, its key PEM, and the CA certificate PEM.
+    pub fn build_with_ca(&self) -> (String, String, String) {
+        let ca_key = TestKey::new("test CA");
+        let mut ca_params = CertificateParams::default();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "test CA");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.not_before = self.not_before;
+        ca_params.not_after = self.not_after;
+        ca_params.serial_number = Some(SerialNumber::from_slice(&[0x43, 1]));
+        ca_params.key_identifier_method = KeyIdMethod::PreSpecified(vec![2; 20]);
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+        let key = TestKey::new(self.key_label);
+        let cert = self.params().signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.pkcs8_pem(), ca_cert.pem())
+    }
+
+    fn params(&self) -> CertificateParams {
         let mut params = CertificateParams::default();
         params
             .distinguished_name
@@ -140,8 +164,7 @@ impl Fixture<'_> {
         params.not_after = self.not_after;
         params.serial_number = Some(SerialNumber::from_slice(&[0x42, 1, 2, 3]));
         params.key_identifier_method = KeyIdMethod::PreSpecified(vec![1; 20]);
-        let cert = params.self_signed(&key).unwrap();
-        (cert.pem(), key.pkcs8_pem())
+        params
     }
 }
 
