@@ -146,6 +146,9 @@ pub enum WarningKind {
     PasswordDiffers,
     /// Existing state records other volume sizes than the parameters.
     VolumeSizeChanged,
+    /// The existing server certificate no longer fit and its CA key was not there to reissue
+    /// it: a new CA was generated, which every node must trust again.
+    CertificateAuthorityChanged,
     /// A preflight check found something worth knowing.
     Preflight,
 }
@@ -171,6 +174,37 @@ impl fmt::Display for Warning {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+/// What is wrong with a certificate, key or existing secret; callers match on this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CredentialErrorKind {
+    /// The text holds no PEM block of the expected kind, or is not PEM at all.
+    InvalidPem,
+    /// A PEM `CERTIFICATE` block that is not a valid X.509 certificate.
+    InvalidCertificate,
+    /// A private key that cannot be read as PKCS#8, SEC1 or PKCS#1 (or is encrypted).
+    InvalidKey,
+    /// A key type harbor-edge cannot compare with a certificate (e.g. Ed25519 without its
+    /// public part, an EC curve other than P-256 without the public point).
+    UnsupportedKey,
+    /// The private key does not belong to the certificate.
+    KeyMismatch,
+    /// The certificate's validity period has ended.
+    Expired,
+    /// The certificate's validity period has not begun.
+    NotYetValid,
+    /// Neither the common name nor a DNS subject alternative name holds `spectro.registry.local`.
+    MissingHostName,
+    /// No IP subject alternative name holds the cluster's virtual IP.
+    MissingVip,
+    /// The CA given is not the one that issued the certificate (chain).
+    CaMismatch,
+    /// Existing secrets that cannot be read: not YAML, bad base64, a Secret without a name.
+    InvalidExistingSecret,
+    /// Making a key or certificate failed (randomness unavailable, encoder error).
+    Generation,
 }
 
 /// The error type of every fallible function in this crate.
@@ -208,6 +242,17 @@ pub enum Error {
     /// the report lists every finding, warnings included.
     #[error("{0}")]
     Preflight(crate::preflight::PreflightReport),
+    /// A provided certificate or key, or an existing secret, is unusable.
+    #[error("{path}: {message}")]
+    Credentials {
+        /// What is wrong.
+        kind: CredentialErrorKind,
+        /// Where: the parameter path (`harbor-config.auth.certs.cert`) or the existing secret
+        /// and key (`secret harbor/harbor-tls, key tls.crt`).
+        path: String,
+        /// What is wrong, for a person. Never contains key or password bytes.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -228,6 +273,29 @@ impl Error {
         match self {
             Error::Invalid(problems) => Some(problems),
             _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// The kind of credential problem, when this error is [`Error::Credentials`].
+    pub fn credential_kind(&self) -> Option<CredentialErrorKind> {
+        match self {
+            Error::Credentials { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    /// A credential error; the message must not hold secret bytes.
+    pub(crate) fn credentials(
+        kind: CredentialErrorKind,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Credentials {
+            kind,
+            path: path.into(),
+            message: message.into(),
         }
     }
 }

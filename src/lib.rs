@@ -44,7 +44,13 @@ pub mod schema;
 mod secret;
 pub mod validation;
 
-pub use error::{Error, Position, Problem, ProblemKind, Problems, Result, Warning, WarningKind};
+pub use credentials::{
+    Credentials, ExistingSecrets, Generator, Origin, Provenance, ReissueReason, TlsMaterial,
+};
+pub use error::{
+    CredentialErrorKind, Error, Position, Problem, ProblemKind, Problems, Result, Warning,
+    WarningKind,
+};
 pub use input::{DocumentForm, InputLimits, MacroScope, Macros, PackInput};
 pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,

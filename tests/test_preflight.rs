@@ -48,7 +48,10 @@ fn check_nodes(nodes: &[&str]) -> PreflightReport {
 
 #[test]
 fn clean_inventories_pass_with_default_parameters() {
-    for path in ["examples/preflight/inventory.yaml", "tests/inputs/inventory-ok.yaml"] {
+    for path in [
+        "examples/preflight/inventory.yaml",
+        "tests/inputs/inventory-ok.yaml",
+    ] {
         let text = std::fs::read_to_string(file(path)).expect("fixture exists");
         let report = preflight::check(&default_config(), &inventory(&text));
         assert_eq!(report.findings, Vec::new(), "{path}");

@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch. Each subcommand calls the library and prints its result;
 //! nothing here decides what is valid.
 
+mod credentials;
 mod input;
 mod preflight;
 
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 use harbor_edge::{EffectiveParameters, Error};
 
+use credentials::CredentialsCommand;
 use input::InputArgs;
 
 /// Exit code for invalid input (a validation problem, unreadable YAML).
@@ -40,6 +42,9 @@ enum Command {
     /// Checks a cluster inventory against the pack's prerequisites; findings on stderr, exit 1
     /// on an error finding, 0 when only warnings (or nothing) were found.
     Preflight(preflight::PreflightArgs),
+    /// Resolves the credentials (password, CA, server certificate) and prints what was
+    /// generated, reused or reissued, with the certificates (secrets only with --show-secrets).
+    Credentials(CredentialsCommand),
 }
 
 /// Runs the tool; returns the process exit code.
@@ -50,6 +55,7 @@ pub(crate) fn run() -> ExitCode {
         Command::Defaults(args) => defaults(&args),
         Command::Schema => print(&harbor_edge::schema::generate_text()),
         Command::Preflight(args) => preflight::run(&args),
+        Command::Credentials(command) => command.run(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

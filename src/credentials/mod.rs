@@ -1,7 +1,46 @@
 //! Credentials (SPEC 4): the admin password and the TLS material the manifests carry.
+//!
+//! [`Credentials::resolve`] decides, item by item, where each credential comes from:
+//!
+//! - the parameters (`harbor-config.auth.password`, `harbor-config.auth.certs`), checked but
+//!   never replaced;
+//! - else the [`ExistingSecrets`] rendered or deployed before, reused unchanged, except a server
+//!   certificate that no longer fits the cluster, which is reissued from the same CA;
+//! - else a [`Generator`]: OS randomness and the current time, or a seed for byte-identical
+//!   output from run to run.
+//!
+//! ```
+//! use harbor_edge::{Credentials, Generator, Macros, Origin, PackInput};
+//!
+//! let text = "harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n";
+//! let config = PackInput::from_yaml_str(text)?.resolve(&Macros::new())?.config;
+//! let mut generator = Generator::reproducible(42, None);
+//! let credentials = Credentials::resolve(&config, None, &mut generator)?;
+//! assert_eq!(credentials.admin_password.char_count(), 24);
+//! assert_eq!(credentials.provenance.server_certificate, Origin::Generated);
+//! assert!(credentials.tls.ca_private_key.is_some());
+//!
+//! // The same seed gives the same bytes.
+//! let again = Credentials::resolve(&config, None, &mut Generator::reproducible(42, None))?;
+//! assert_eq!(again, credentials);
+//! # Ok::<(), harbor_edge::Error>(())
+//! ```
+
+mod existing;
+mod generate;
+mod generator;
+mod parse;
+mod password;
+mod provided;
+mod resolve;
+mod reuse;
+mod signing;
 
 use crate::error::Warning;
 use crate::secret::SecretString;
+
+pub use existing::ExistingSecrets;
+pub use generator::Generator;
 
 /// Everything the render step needs besides the [`crate::Config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +49,8 @@ pub struct Credentials {
     pub admin_password: SecretString,
     /// Certificate, key and CA for `harbor-tls`.
     pub tls: TlsMaterial,
+    /// Where each item came from (provided, reused, reissued, generated).
+    pub provenance: Provenance,
     /// Things worth knowing (certificate reissued, expiring soon, password differs, ...).
     pub warnings: Vec<Warning>,
 }
@@ -27,4 +68,83 @@ pub struct TlsMaterial {
     /// secret so a later run can reissue the server certificate from the same CA (the nodes
     /// trust that CA) instead of rotating it.
     pub ca_private_key: Option<SecretString>,
+}
+
+/// Where one credential came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Origin {
+    /// Given in the parameters (`harbor-config.auth.*`).
+    Provided,
+    /// Taken unchanged from the existing secrets.
+    Reused,
+    /// Issued anew from the existing CA because the existing one no longer fit; see
+    /// [`Provenance::reissue_reasons`].
+    Reissued,
+    /// Generated in this run.
+    Generated,
+}
+
+impl Origin {
+    /// Lower-case name, for reports: `provided`, `reused`, `reissued`, `generated`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Provided => "provided",
+            Origin::Reused => "reused",
+            Origin::Reissued => "reissued",
+            Origin::Generated => "generated",
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What happened to each credential in [`Credentials::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The admin password.
+    pub password: Origin,
+    /// The CA certificate (`ca.crt`) and, when known, its key.
+    pub ca: Origin,
+    /// The server certificate and its key (`tls.crt`, `tls.key`).
+    pub server_certificate: Origin,
+    /// Why the existing server certificate was reissued or replaced; empty otherwise.
+    pub reissue_reasons: Vec<ReissueReason>,
+}
+
+/// Why an existing server certificate no longer fits the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReissueReason {
+    /// It does not name `spectro.registry.local`.
+    MissingHostName,
+    /// It lacks the cluster's virtual IP (the VIP changed).
+    MissingVip(std::net::IpAddr),
+    /// It lacks one of the node IPs.
+    MissingNodeIp(std::net::IpAddr),
+    /// It has expired or expires within 30 days.
+    ExpiresSoon,
+    /// Its validity has not begun.
+    NotYetValid,
+    /// `tls.key` does not belong to `tls.crt`.
+    KeyMismatch,
+}
+
+impl std::fmt::Display for ReissueReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReissueReason::MissingHostName => {
+                write!(f, "it does not name {}", crate::model::REGISTRY_HOST)
+            }
+            ReissueReason::MissingVip(ip) => write!(f, "it lacks the virtual IP {ip}"),
+            ReissueReason::MissingNodeIp(ip) => write!(f, "it lacks the node IP {ip}"),
+            ReissueReason::ExpiresSoon => f.write_str("it expires within 30 days"),
+            ReissueReason::NotYetValid => f.write_str("it is not valid yet"),
+            ReissueReason::KeyMismatch => f.write_str("tls.key does not belong to it"),
+        }
+    }
 }

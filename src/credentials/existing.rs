@@ -1,0 +1,231 @@
+//! Secrets rendered or deployed before, read back so their credentials are reused (SPEC 4).
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_yaml::Value;
+use zeroize::Zeroizing;
+
+use crate::error::{CredentialErrorKind, Error, Result};
+use crate::secret::SecretString;
+
+/// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// Where errors about the stream as a whole point.
+const STREAM_PATH: &str = "existing secrets";
+
+/// Kubernetes Secrets read from a YAML stream, as `kubectl get secret -o yaml` prints them
+/// (one Secret, or a `kind: List` with `items`) or as harbor-edge writes them. Documents of
+/// other kinds (namespaces, the `HelmChart`) are skipped, so a whole bundle can be fed back.
+///
+/// Values come from `data` (base64) and `stringData` (plain text; it wins, as in the API
+/// server). Every value is held as a [`SecretString`]; `Debug` shows names only.
+///
+/// ```
+/// use harbor_edge::ExistingSecrets;
+///
+/// let secrets = ExistingSecrets::from_yaml_str(
+///     "apiVersion: v1\nkind: Secret\nmetadata: {name: harbor-admin-password, namespace: harbor}\n\
+///      data: {HARBOR_ADMIN_PASSWORD: SGFyYm9yMTIzNDU=}\n",
+/// )?;
+/// assert_eq!(secrets.len(), 1);
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExistingSecrets {
+    secrets: Vec<ExistingSecret>,
+}
+
+/// One Secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExistingSecret {
+    pub(crate) namespace: Option<String>,
+    pub(crate) name: String,
+    pub(crate) values: BTreeMap<String, SecretString>,
+}
+
+impl ExistingSecret {
+    /// The value of `key`, if present.
+    pub(crate) fn value(&self, key: &str) -> Option<&SecretString> {
+        self.values.get(key)
+    }
+
+    /// How error paths name one key of this Secret: `secret harbor/harbor-tls, key tls.crt`.
+    pub(crate) fn path(&self, key: &str) -> String {
+        secret_path(self.namespace.as_deref(), &self.name, key)
+    }
+}
+
+fn secret_path(namespace: Option<&str>, name: &str, key: &str) -> String {
+    match namespace {
+        Some(namespace) => format!("secret {namespace}/{name}, key {key}"),
+        None => format!("secret {name}, key {key}"),
+    }
+}
+
+impl ExistingSecrets {
+    /// No secrets.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a YAML stream of Secrets. Errors name the document, Secret and key, never a value.
+    pub fn from_yaml_str(text: &str) -> Result<Self> {
+        if text.len() > MAX_BYTES {
+            return Err(invalid(
+                STREAM_PATH,
+                format!("are {} bytes; the limit is {MAX_BYTES}", text.len()),
+            ));
+        }
+        let mut secrets = Self::new();
+        for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+            // Deserializing into a Value cannot fail on types, only on syntax; the parser's
+            // own message is not repeated because it may quote the text around the fault.
+            let value = Value::deserialize(document).map_err(|error| {
+                let place = error.location().map_or_else(String::new, |location| {
+                    format!(" at line {}:{}", location.line(), location.column())
+                });
+                invalid(
+                    STREAM_PATH,
+                    format!("document {} is not valid YAML{place}", index + 1),
+                )
+            })?;
+            secrets.add_document(&value, index + 1)?;
+        }
+        Ok(secrets)
+    }
+
+    /// Number of Secrets read.
+    pub fn len(&self) -> usize {
+        self.secrets.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.secrets.is_empty()
+    }
+
+    /// `(namespace, name)` of every Secret, in input order.
+    pub fn names(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
+        self.secrets
+            .iter()
+            .map(|secret| (secret.namespace.as_deref(), secret.name.as_str()))
+    }
+
+    /// The Secret `name` in `namespace`; a Secret without a namespace matches any.
+    pub(crate) fn get(&self, namespace: &str, name: &str) -> Option<&ExistingSecret> {
+        // Later documents win, as they would with `kubectl apply`.
+        self.secrets.iter().rev().find(|secret| {
+            secret.name == name && secret.namespace.as_deref().is_none_or(|ns| ns == namespace)
+        })
+    }
+
+    fn add_document(&mut self, value: &Value, document: usize) -> Result<()> {
+        let Some(kind) = value.get("kind").and_then(Value::as_str) else {
+            // Empty documents and documents without a kind are not Secrets.
+            return Ok(());
+        };
+        match kind {
+            "Secret" => self.add_secret(value, document),
+            "List" | "SecretList" => {
+                let items = value.get("items").and_then(Value::as_sequence);
+                for item in items.into_iter().flatten() {
+                    if item.get("kind").and_then(Value::as_str) == Some("Secret") {
+                        self.add_secret(item, document)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn add_secret(&mut self, value: &Value, document: usize) -> Result<()> {
+        let metadata = value.get("metadata");
+        let name = metadata
+            .and_then(|m| m.get("name"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                invalid(
+                    STREAM_PATH,
+                    format!("document {document} holds a Secret without metadata.name"),
+                )
+            })?;
+        let namespace = metadata
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str);
+        let mut values = BTreeMap::new();
+        for (key, encoded) in entries(value.get("data"), namespace, name, "data")? {
+            let path = secret_path(namespace, name, &key);
+            let text = encoded.ok_or_else(|| invalid(&path, "is not a string in `data`"))?;
+            values.insert(key, decode_base64(text, &path)?);
+        }
+        for (key, text) in entries(value.get("stringData"), namespace, name, "stringData")? {
+            let path = secret_path(namespace, name, &key);
+            let text = text.ok_or_else(|| invalid(&path, "is not a string in `stringData`"))?;
+            values.insert(key, SecretString::new(text));
+        }
+        self.secrets.push(ExistingSecret {
+            namespace: namespace.map(str::to_owned),
+            name: name.to_owned(),
+            values,
+        });
+        Ok(())
+    }
+}
+
+/// The `(key, string value)` pairs of a `data` or `stringData` mapping; a null value reads as
+/// empty, any other non-string as `None`.
+fn entries<'a>(
+    field: Option<&'a Value>,
+    namespace: Option<&str>,
+    name: &str,
+    field_name: &str,
+) -> Result<Vec<(String, Option<&'a str>)>> {
+    let Some(field) = field.filter(|field| !field.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let mapping = field.as_mapping().ok_or_else(|| {
+        invalid(
+            secret_path(namespace, name, field_name),
+            format!("`{field_name}` is not a mapping"),
+        )
+    })?;
+    mapping
+        .iter()
+        .map(|(key, value)| {
+            let key = key.as_str().ok_or_else(|| {
+                invalid(
+                    secret_path(namespace, name, field_name),
+                    format!("`{field_name}` has a key that is not a string"),
+                )
+            })?;
+            let value = if value.is_null() {
+                Some("")
+            } else {
+                value.as_str()
+            };
+            Ok((key.to_owned(), value))
+        })
+        .collect()
+}
+
+/// Decodes base64 (line breaks and spaces allowed, as some tools wrap long values) into text.
+fn decode_base64(text: &str, path: &str) -> Result<SecretString> {
+    let compact: Zeroizing<String> =
+        Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|_| invalid(path, "is not valid base64 in `data`"))?,
+    );
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| invalid(path, "is not UTF-8 text after base64 decoding"))?;
+    Ok(SecretString::new(text))
+}
+
+fn invalid(path: impl Into<String>, message: impl Into<String>) -> Error {
+    Error::credentials(CredentialErrorKind::InvalidExistingSecret, path, message)
+}
