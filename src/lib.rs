@@ -35,10 +35,12 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
-mod error;
 pub mod credentials;
+mod error;
 pub mod input;
 pub mod model;
+pub mod output;
+pub mod render;
 pub mod schema;
 mod secret;
 pub mod validation;
@@ -49,5 +51,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
+pub use output::{Bundle, ObjectKind, RenderedObject};
+pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;
