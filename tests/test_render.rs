@@ -708,3 +708,17 @@ fn target_names_parse_and_print() {
     }
     assert!("node".parse::<Target>().is_err());
 }
+
+/// One snapshot per scenario in `examples/` and target, with the fixed dummy credentials: a
+/// change to any template or value shows up as a reviewed diff.
+#[test]
+fn examples_render_as_snapshotted() {
+    insta::glob!("../examples", "*.yaml", |path| {
+        let input = std::fs::read_to_string(path).expect("example");
+        let example = path.file_stem().expect("file name").to_string_lossy();
+        for target in Target::ALL {
+            let bundle = render(&common::config(&input), &common::credentials(), target);
+            insta::assert_snapshot!(format!("{example}-{target}"), bundle.to_yaml());
+        }
+    });
+}
