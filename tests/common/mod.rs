@@ -2,8 +2,13 @@
 
 #![allow(dead_code)]
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use harbor_edge::credentials::{Credentials, TlsMaterial};
-use harbor_edge::{Config, Macros, PackInput};
+use harbor_edge::render::{Renderer, Target};
+use harbor_edge::{Bundle, Config, Macros, PackInput};
+use serde::Deserialize as _;
+use serde_yaml::Value;
 
 /// A config from pack YAML, with no macros.
 pub fn config(yaml: &str) -> Config {
@@ -47,4 +52,61 @@ pub fn credentials_with_password(password: &str) -> Credentials {
         },
         warnings: Vec::new(),
     }
+}
+
+/// Renders with the embedded templates; panics on an error.
+pub fn render(config: &Config, credentials: &Credentials, target: Target) -> Bundle {
+    Renderer::embedded()
+        .render(config, credentials, target)
+        .unwrap_or_else(|error| panic!("renders: {error}"))
+}
+
+/// The documents of a YAML stream.
+pub fn documents(stream: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|document| Value::deserialize(document).expect("stream parses"))
+        .collect()
+}
+
+/// The one object of `kind` named `name`.
+pub fn find<'a>(documents: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    let mut matching = documents
+        .iter()
+        .filter(|document| document["kind"] == kind && document["metadata"]["name"] == name);
+    let found = matching.next().expect("object present");
+    assert!(matching.next().is_none(), "exactly one {kind} {name}");
+    found
+}
+
+/// A Secret value, base64-decoded.
+pub fn secret_value(documents: &[Value], name: &str, key: &str) -> String {
+    let encoded = find(documents, "Secret", name)["data"][key]
+        .as_str()
+        .expect("data value is a string");
+    String::from_utf8(STANDARD.decode(encoded).expect("base64")).expect("utf-8")
+}
+
+/// The Helm values of a bundle: the values file (`helm`) or the HelmChart's `valuesContent`.
+pub fn values_of(bundle: &Bundle) -> Value {
+    let text = match bundle.target() {
+        Target::Helm => bundle.values_yaml().expect("values file").to_owned(),
+        _ => {
+            let documents = documents(&bundle.to_yaml());
+            find(&documents, "HelmChart", "harbor")["spec"]["valuesContent"]
+                .as_str()
+                .expect("valuesContent is a string")
+                .to_owned()
+        }
+    };
+    serde_yaml::from_str(&text).expect("values parse")
+}
+
+/// The value at a dotted path.
+pub fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(value, |value, key| &value[key])
+}
+
+/// The Helm values (k3s `valuesContent`) for pack YAML.
+pub fn values_for(yaml: &str) -> Value {
+    values_of(&render(&config(yaml), &credentials(), Target::K3s))
 }
