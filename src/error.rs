@@ -261,6 +261,26 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// A template does not compile, uses an undefined value, or prints a value without a
+    /// quoting filter. `name` is the template's file name, e.g. `secret-tls.yaml.j2`.
+    #[error("template `{name}`: {message}")]
+    Template {
+        /// The template's file name.
+        name: String,
+        /// What went wrong, with the line where known. Never contains a rendered value.
+        message: String,
+    },
+    /// A rendered document failed the self-check (SPEC 6): it does not parse back, is not
+    /// exactly one document, or lacks or changes what harbor-edge put into it.
+    #[error("template `{template}` rendered a broken {object}: {message}")]
+    SelfCheck {
+        /// The template that rendered it.
+        template: String,
+        /// The object, e.g. `Secret harbor/harbor-tls`.
+        object: String,
+        /// What is wrong. Never contains a secret value.
+        message: String,
+    },
 }
 
 fn position_suffix(position: &Option<Position>) -> String {

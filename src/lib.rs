@@ -39,7 +39,9 @@ pub mod credentials;
 mod error;
 pub mod input;
 pub mod model;
+pub mod output;
 pub mod preflight;
+pub mod render;
 pub mod schema;
 mod secret;
 pub mod validation;
@@ -56,5 +58,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
+pub use output::{Bundle, ObjectKind, RenderedObject};
+pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -1,0 +1,117 @@
+//! Directory output with atomic replacement: every file is written in full beside its final
+//! name, then renamed over it, so a reader never sees half a file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use super::RenderedObject;
+use crate::error::{Error, Result};
+
+/// A file written in full under a temporary name.
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+}
+
+/// Writes every object into `dir`; see [`super::Bundle::write_dir`].
+pub(super) fn write_all(dir: &Path, objects: &[RenderedObject]) -> Result<Vec<PathBuf>> {
+    fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+
+    let mut staged = Vec::with_capacity(objects.len());
+    for object in objects {
+        match stage(dir, object) {
+            Ok(file) => staged.push(file),
+            Err(error) => {
+                remove_temps(&staged);
+                return Err(error);
+            }
+        }
+    }
+
+    let mut created = Vec::with_capacity(staged.len());
+    for (index, file) in staged.iter().enumerate() {
+        let existed = fs::symlink_metadata(&file.target).is_ok();
+        if let Err(source) = fs::rename(&file.temp, &file.target) {
+            remove_temps(&staged[index..]);
+            for (path, existed) in &created {
+                if !existed {
+                    let _ = fs::remove_file(path);
+                }
+            }
+            return Err(Error::Io {
+                path: file.target.clone(),
+                source,
+            });
+        }
+        created.push((file.target.clone(), existed));
+    }
+    sync_dir(dir);
+    Ok(created.into_iter().map(|(path, _)| path).collect())
+}
+
+/// Writes one object to a new temporary file in `dir` and flushes it to disk.
+fn stage(dir: &Path, object: &RenderedObject) -> Result<Staged> {
+    let (temp, mut file) = create_temp(dir, object)?;
+    let written = file
+        .write_all(object.yaml().as_bytes())
+        .and_then(|()| file.sync_all());
+    drop(file);
+    if let Err(source) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(Error::Io { path: temp, source });
+    }
+    Ok(Staged {
+        temp,
+        target: dir.join(object.file_name()),
+    })
+}
+
+/// A new file `.<name>.<pid>.<n>.tmp` (hidden, so globs over `*.yaml` skip it); owner-only for
+/// objects that hold secrets.
+fn create_temp(dir: &Path, object: &RenderedObject) -> Result<(PathBuf, File)> {
+    let pid = std::process::id();
+    for attempt in 0..100 {
+        let temp = dir.join(format!(".{}.{pid}.{attempt}.tmp", object.file_name()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(if object.kind().holds_secrets() {
+                0o600
+            } else {
+                0o644
+            });
+        }
+        match options.open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(source) => return Err(Error::Io { path: temp, source }),
+        }
+    }
+    Err(Error::Io {
+        path: dir.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free temporary file name after 100 tries",
+        ),
+    })
+}
+
+fn remove_temps(staged: &[Staged]) {
+    for file in staged {
+        let _ = fs::remove_file(&file.temp);
+    }
+}
+
+/// Makes the renames durable where the platform allows syncing a directory; best effort, the
+/// files themselves are already synced.
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}

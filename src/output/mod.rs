@@ -1,0 +1,239 @@
+//! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a directory with
+//! one file per object.
+//!
+//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`, the
+//! values file for `helm`). Keys keep the order the templates write them in (the Helm values:
+//! the order `render/values.rs` declares). The same input gives byte-identical output.
+//!
+//! File names ([`RenderedObject::file_name`]):
+//!
+//! | object | file |
+//! |---|---|
+//! | Namespace `harbor` | `00-namespace-harbor.yaml` |
+//! | Namespace `cluster-<uid>` | `01-namespace-cluster-<uid>.yaml` |
+//! | Secret `harbor-tls` | `10-secret-harbor-tls.yaml` |
+//! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
+//! | Secret `registry-info` | `12-secret-registry-info.yaml` |
+//! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
+//! | Helm values (`helm`) | `values.yaml` |
+
+mod dir;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::Result;
+use crate::render::Target;
+
+/// What a rendered object is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ObjectKind {
+    /// A `v1` Namespace.
+    Namespace,
+    /// A `v1` Secret.
+    Secret,
+    /// A `helm.cattle.io/v1` HelmChart (k3s/RKE2).
+    HelmChart,
+    /// The Helm values file: not a Kubernetes object.
+    HelmValues,
+}
+
+impl ObjectKind {
+    /// The Kubernetes `kind` (`HelmValues` for the values file).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Namespace => "Namespace",
+            ObjectKind::Secret => "Secret",
+            ObjectKind::HelmChart => "HelmChart",
+            ObjectKind::HelmValues => "HelmValues",
+        }
+    }
+
+    /// The `apiVersion`, or `None` for what is not a Kubernetes object.
+    pub fn api_version(self) -> Option<&'static str> {
+        match self {
+            ObjectKind::Namespace | ObjectKind::Secret => Some("v1"),
+            ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
+            ObjectKind::HelmValues => None,
+        }
+    }
+
+    /// Whether this is a Kubernetes object (something `kubectl apply` takes).
+    pub fn is_kubernetes_object(self) -> bool {
+        self.api_version().is_some()
+    }
+
+    /// Whether the object holds secret data (written with owner-only permissions).
+    pub fn holds_secrets(self) -> bool {
+        self == ObjectKind::Secret
+    }
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One rendered, self-checked object. `Debug` shows its identity only: the text may hold
+/// secrets.
+#[derive(Clone)]
+pub struct RenderedObject {
+    kind: ObjectKind,
+    name: String,
+    namespace: Option<String>,
+    file_name: String,
+    template: &'static str,
+    yaml: String,
+    json: serde_json::Value,
+}
+
+impl RenderedObject {
+    pub(crate) fn new(
+        kind: ObjectKind,
+        name: String,
+        namespace: Option<String>,
+        file_name: String,
+        template: &'static str,
+        yaml: String,
+        json: serde_json::Value,
+    ) -> Self {
+        Self {
+            kind,
+            name,
+            namespace,
+            file_name,
+            template,
+            yaml,
+            json,
+        }
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> ObjectKind {
+        self.kind
+    }
+
+    /// `metadata.name` (`values` for the values file).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `metadata.namespace`, for namespaced objects.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The stable file name in a directory output, e.g. `10-secret-harbor-tls.yaml`.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The template that rendered it.
+    pub fn template(&self) -> &str {
+        self.template
+    }
+
+    /// The YAML document, ending in one line break, without a `---` marker.
+    pub fn yaml(&self) -> &str {
+        &self.yaml
+    }
+
+    /// The same document as JSON data.
+    pub fn json(&self) -> &serde_json::Value {
+        &self.json
+    }
+}
+
+impl fmt::Debug for RenderedObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RenderedObject")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("namespace", &self.namespace)
+            .field("file_name", &self.file_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything rendered for one target, in apply order.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    target: Target,
+    objects: Vec<RenderedObject>,
+}
+
+impl Bundle {
+    pub(crate) fn new(target: Target, objects: Vec<RenderedObject>) -> Self {
+        Self { target, objects }
+    }
+
+    /// The target it was rendered for.
+    pub fn target(&self) -> Target {
+        self.target
+    }
+
+    /// The objects, in apply order.
+    pub fn objects(&self) -> &[RenderedObject] {
+        &self.objects
+    }
+
+    /// Every object as one multi-document YAML stream, each document opened by `---`. For
+    /// `k3s` that is the whole install; for `helm` the values document comes last, so prefer
+    /// [`Bundle::manifests_yaml`] and [`Bundle::values_yaml`] there.
+    pub fn to_yaml(&self) -> String {
+        stream(self.objects.iter())
+    }
+
+    /// The Kubernetes objects only (no values file), as one YAML stream for `kubectl apply`.
+    pub fn manifests_yaml(&self) -> String {
+        stream(
+            self.objects
+                .iter()
+                .filter(|object| object.kind.is_kubernetes_object()),
+        )
+    }
+
+    /// The Helm values file, for the `helm` target.
+    pub fn values_yaml(&self) -> Option<&str> {
+        self.objects
+            .iter()
+            .find(|object| object.kind == ObjectKind::HelmValues)
+            .map(RenderedObject::yaml)
+    }
+
+    /// A pretty-printed JSON array of the documents of [`Bundle::to_yaml`], in the same order,
+    /// ending in a line break (`jq '.[]'` gives one object per line; for `k3s` every element is
+    /// a Kubernetes object). Keys inside each object are sorted.
+    pub fn to_json(&self) -> String {
+        let documents = serde_json::Value::Array(
+            self.objects
+                .iter()
+                .map(|object| object.json.clone())
+                .collect(),
+        );
+        format!("{documents:#}\n")
+    }
+
+    /// Writes one file per object into `dir` (created when missing), named by
+    /// [`RenderedObject::file_name`], and returns their paths in order.
+    ///
+    /// Every file is first written in full to a temporary file in `dir`, then all are renamed
+    /// into place. When a write fails, the temporary files are removed and no file of the
+    /// bundle appears; when a rename fails, the files this call created are removed again
+    /// (a file that existed before and was already replaced keeps the new content). Secret
+    /// files are readable by the owner only (on Unix). Other files in `dir` are left alone.
+    pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        dir::write_all(dir.as_ref(), &self.objects)
+    }
+}
+
+fn stream<'a>(objects: impl Iterator<Item = &'a RenderedObject>) -> String {
+    let mut text = String::new();
+    for object in objects {
+        text.push_str("---\n");
+        text.push_str(&object.yaml);
+    }
+    text
+}

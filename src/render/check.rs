@@ -1,0 +1,168 @@
+//! The self-check (SPEC 6): every rendered document is parsed back and must be exactly one
+//! document that is the object harbor-edge meant, holding the values it put in. A template
+//! fault becomes an error naming the template, never a broken file.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize as _;
+use serde_yaml::{Mapping, Value};
+
+use super::objects::{Expect, Planned};
+use super::{CHART_NAME, CHART_REPO, CHART_VERSION};
+use crate::error::{Error, Result};
+use crate::model::HARBOR_NAMESPACE;
+
+/// Parses `text`, checks it against `planned`, and returns it as JSON.
+pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> {
+    let fail = |message: String| Error::SelfCheck {
+        template: planned.template.to_owned(),
+        object: planned.label(),
+        message,
+    };
+    let document = single_document(text).map_err(&fail)?;
+    if let Some(api_version) = planned.kind.api_version() {
+        check_identity(planned, api_version, &document).map_err(&fail)?;
+    }
+    match &planned.expect {
+        Expect::Identity => {}
+        Expect::Secret { secret_type, data } => {
+            check_secret(&document, secret_type, data).map_err(&fail)?;
+        }
+        Expect::HelmChart { values_yaml } => {
+            check_helmchart(&document, values_yaml).map_err(&fail)?
+        }
+        Expect::HelmValues { values } => {
+            if !contains(&document, values) {
+                return Err(fail(
+                    "the values document drops or changes values harbor-edge computed".into(),
+                ));
+            }
+        }
+    }
+    serde_json::to_value(&document)
+        .map_err(|_| fail("the document has no JSON form (a key that is not a string?)".into()))
+}
+
+/// The one document in `text`. The message names the position only: the parser's own text
+/// may quote the document, which can hold secrets.
+fn single_document(text: &str) -> std::result::Result<Value, String> {
+    let mut documents = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let parsed = Value::deserialize(document).map_err(|error| match error.location() {
+            Some(at) => format!(
+                "not valid YAML near line {} column {}",
+                at.line(),
+                at.column()
+            ),
+            None => "not valid YAML".to_owned(),
+        })?;
+        documents.push(parsed);
+    }
+    match documents.len() {
+        1 => Ok(documents.pop().unwrap_or(Value::Null)),
+        count => Err(format!(
+            "{count} YAML documents where a template must render exactly one"
+        )),
+    }
+}
+
+fn check_identity(
+    planned: &Planned,
+    api_version: &str,
+    document: &Value,
+) -> std::result::Result<(), String> {
+    let field = |path: &[&str]| string_at(document, path);
+    expect_eq("apiVersion", field(&["apiVersion"]), Some(api_version))?;
+    expect_eq("kind", field(&["kind"]), Some(planned.kind.as_str()))?;
+    expect_eq(
+        "metadata.name",
+        field(&["metadata", "name"]),
+        Some(&planned.name),
+    )?;
+    expect_eq(
+        "metadata.namespace",
+        field(&["metadata", "namespace"]),
+        planned.namespace.as_deref(),
+    )
+}
+
+fn check_secret(
+    document: &Value,
+    secret_type: &str,
+    data: &[(&str, String)],
+) -> std::result::Result<(), String> {
+    expect_eq("type", string_at(document, &["type"]), Some(secret_type))?;
+    if document.get("stringData").is_some() {
+        return Err("`stringData` would override `data`; harbor-edge writes `data` only".into());
+    }
+    for (key, value) in data {
+        let Some(encoded) = string_at(document, &["data", key]) else {
+            return Err(format!("`data.{key}` is missing or not a string"));
+        };
+        let decoded = STANDARD
+            .decode(encoded)
+            .map_err(|_| format!("`data.{key}` is not base64"))?;
+        if decoded != value.as_bytes() {
+            return Err(format!(
+                "`data.{key}` does not hold the value harbor-edge rendered into it"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_helmchart(document: &Value, values_yaml: &str) -> std::result::Result<(), String> {
+    let spec = |key: &str| string_at(document, &["spec", key]);
+    expect_eq("spec.repo", spec("repo"), Some(CHART_REPO))?;
+    expect_eq("spec.chart", spec("chart"), Some(CHART_NAME))?;
+    expect_eq("spec.version", spec("version"), Some(CHART_VERSION))?;
+    expect_eq(
+        "spec.targetNamespace",
+        spec("targetNamespace"),
+        Some(HARBOR_NAMESPACE),
+    )?;
+    if spec("valuesContent") != Some(values_yaml) {
+        return Err("`spec.valuesContent` is not exactly the rendered values".into());
+    }
+    Ok(())
+}
+
+/// Compares a field with what it must be. Identity fields hold no secrets, so the message may
+/// name the expected value; it does not repeat the found one (a template may have put anything
+/// there).
+fn expect_eq(
+    path: &str,
+    found: Option<&str>,
+    expected: Option<&str>,
+) -> std::result::Result<(), String> {
+    if found == expected {
+        return Ok(());
+    }
+    Err(match expected {
+        Some(expected) => format!("`{path}` must be the string `{expected}`"),
+        None => format!("`{path}` must be absent"),
+    })
+}
+
+fn string_at<'a>(document: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter()
+        .try_fold(document, |value, key| value.get(*key))?
+        .as_str()
+}
+
+/// Whether `actual` holds everything in `expected`: equal scalars and sequences, and for
+/// mappings every expected key with a value that contains the expected one.
+fn contains(actual: &Value, expected: &Value) -> bool {
+    match (actual, expected) {
+        (Value::Mapping(actual), Value::Mapping(expected)) => mapping_contains(actual, expected),
+        _ => actual == expected,
+    }
+}
+
+fn mapping_contains(actual: &Mapping, expected: &Mapping) -> bool {
+    expected.iter().all(|(key, expected)| {
+        actual
+            .get(key)
+            .is_some_and(|actual| contains(actual, expected))
+    })
+}

@@ -1,0 +1,162 @@
+//! The minijinja environment: the templates (embedded, or replaced from a directory), strict
+//! undefined behaviour, no auto-escaping, and a formatter that refuses to print a string that no
+//! quoting filter produced.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBehavior};
+
+use super::filters;
+use crate::error::{Error, Result};
+
+/// `namespace.yaml.j2`: a Namespace.
+pub(crate) const NAMESPACE: &str = "namespace.yaml.j2";
+/// `secret-tls.yaml.j2`: the `harbor-tls` Secret.
+pub(crate) const SECRET_TLS: &str = "secret-tls.yaml.j2";
+/// `secret-admin-password.yaml.j2`: the Secret the chart reads the admin password from.
+pub(crate) const SECRET_ADMIN_PASSWORD: &str = "secret-admin-password.yaml.j2";
+/// `secret-registry-info.yaml.j2`: the `registry-info` Secret.
+pub(crate) const SECRET_REGISTRY_INFO: &str = "secret-registry-info.yaml.j2";
+/// `helm-values.yaml.j2`: the chart's values.
+pub(crate) const HELM_VALUES: &str = "helm-values.yaml.j2";
+/// `helmchart.yaml.j2`: the k3s/RKE2 `HelmChart`.
+pub(crate) const HELMCHART: &str = "helmchart.yaml.j2";
+
+/// Every template, with the text built into the binary.
+pub(crate) const EMBEDDED: [(&str, &str); 6] = [
+    (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
+    (
+        SECRET_TLS,
+        include_str!("../../templates/secret-tls.yaml.j2"),
+    ),
+    (
+        SECRET_ADMIN_PASSWORD,
+        include_str!("../../templates/secret-admin-password.yaml.j2"),
+    ),
+    (
+        SECRET_REGISTRY_INFO,
+        include_str!("../../templates/secret-registry-info.yaml.j2"),
+    ),
+    (
+        HELM_VALUES,
+        include_str!("../../templates/helm-values.yaml.j2"),
+    ),
+    (HELMCHART, include_str!("../../templates/helmchart.yaml.j2")),
+];
+
+/// An environment holding the embedded templates.
+pub(crate) fn embedded() -> Environment<'static> {
+    let mut env = base();
+    for (name, source) in EMBEDDED {
+        // The embedded templates compile: a test renders every one of them.
+        if let Err(error) = env.add_template(name, source) {
+            unreachable!("embedded template {name} does not compile: {error}");
+        }
+    }
+    env
+}
+
+/// The embedded templates, each replaced by the file of the same name in `dir` when there is
+/// one. A `*.j2` file that is not one of the templates is an error (most likely a typo), other
+/// files are ignored.
+pub(crate) fn with_overrides(dir: &Path) -> Result<(Environment<'static>, Vec<String>)> {
+    let io_error = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut sources: Vec<(&'static str, String)> = EMBEDDED
+        .iter()
+        .map(|(name, source)| (*name, (*source).to_owned()))
+        .collect();
+    let mut overridden = Vec::new();
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(io_error)?
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(io_error)?;
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if !file_name.ends_with(".j2") {
+            continue;
+        }
+        let Some(slot) = sources.iter_mut().find(|(name, _)| *name == file_name) else {
+            return Err(Error::Template {
+                name: file_name,
+                message: format!(
+                    "not a template harbor-edge uses; the templates are {}",
+                    EMBEDDED.map(|(name, _)| name).join(", ")
+                ),
+            });
+        };
+        let path = entry.path();
+        slot.1 = std::fs::read_to_string(&path).map_err(|source| Error::Io { path, source })?;
+        overridden.push(file_name);
+    }
+    let mut env = base();
+    for (name, source) in sources {
+        env.add_template_owned(name, source)
+            .map_err(|error| template_error(name, &error))?;
+    }
+    Ok((env, overridden))
+}
+
+/// The settings every environment shares.
+fn base() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    // Debug mode copies the template's variables into errors; they hold secrets.
+    env.set_debug(false);
+    // These would mark any string as already quoted.
+    for filter in ["safe", "escape", "e"] {
+        env.remove_filter(filter);
+    }
+    env.set_formatter(print_quoted_only);
+    filters::register(&mut env);
+    env
+}
+
+/// Prints what a quoting filter produced, integers and booleans; anything else is an error, so
+/// a template (embedded or not) cannot interpolate a user value raw.
+fn print_quoted_only(
+    out: &mut Output<'_>,
+    _state: &mut State<'_, '_>,
+    value: &Value,
+) -> std::result::Result<(), minijinja::Error> {
+    let printable = match value.kind() {
+        ValueKind::String => value.is_safe(),
+        ValueKind::Number => value.is_integer(),
+        ValueKind::Bool => true,
+        _ => false,
+    };
+    if !printable {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "a {} is printed without a quoting filter; use `| yaml` (or `| b64` for Secret \
+                 data, `| to_yaml` for a whole value)",
+                value.kind()
+            ),
+        ));
+    }
+    write!(out, "{value}").map_err(minijinja::Error::from)
+}
+
+/// Our error for a minijinja error in template `name`. minijinja's plain `Display` holds the
+/// kind, the detail and the line, never a variable's value (that is the debug info, which is
+/// off).
+pub(crate) fn template_error(name: &str, error: &minijinja::Error) -> Error {
+    let mut message = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    if let Some(line) = error.line() {
+        let _ = write!(message, " (line {line})");
+    }
+    Error::Template {
+        name: error.name().unwrap_or(name).to_owned(),
+        message,
+    }
+}

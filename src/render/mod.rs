@@ -1,0 +1,233 @@
+//! Rendering (SPEC 5 and 6): the validated [`Config`] and [`Credentials`] become Kubernetes
+//! objects and Helm values through minijinja templates.
+//!
+//! ```
+//! use harbor_edge::credentials::{Credentials, TlsMaterial};
+//! use harbor_edge::output::ObjectKind;
+//! use harbor_edge::render::{Renderer, Target};
+//! use harbor_edge::{Macros, PackInput};
+//!
+//! let config = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.0.0.5}\n")?
+//!     .resolve(&Macros::new())?
+//!     .config;
+//! let credentials = Credentials {
+//!     admin_password: "Example-Passw0rd".into(),
+//!     tls: TlsMaterial {
+//!         certificate_chain: "-----BEGIN CERTIFICATE-----\n...\n".into(),
+//!         private_key: "-----BEGIN PRIVATE KEY-----\n...\n".into(),
+//!         ca_certificate: "-----BEGIN CERTIFICATE-----\n...\n".into(),
+//!         ca_private_key: None,
+//!     },
+//!     warnings: Vec::new(),
+//! };
+//! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
+//! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
+//! assert_eq!(kinds, [
+//!     ObjectKind::Namespace, ObjectKind::Namespace,
+//!     ObjectKind::Secret, ObjectKind::Secret, ObjectKind::Secret,
+//!     ObjectKind::HelmChart,
+//! ]);
+//! assert!(bundle.to_yaml().contains("nodePort: 30003"));
+//! # Ok::<(), harbor_edge::Error>(())
+//! ```
+//!
+//! # Templates and filters
+//!
+//! One template per object family, in `templates/`, embedded at build time:
+//! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-admin-password.yaml.j2`,
+//! `secret-registry-info.yaml.j2`, `helm-values.yaml.j2`, `helmchart.yaml.j2`.
+//! [`Renderer::from_dir`] replaces any of them by a file of the same name.
+//!
+//! The environment is strict: an undefined variable is an error, nothing is HTML-escaped, and
+//! the formatter prints only integers, booleans and the output of the quoting filters (the
+//! builtin `safe` filter is removed), so no template can interpolate a value raw:
+//! - `yaml`: a scalar. Strings always come out double-quoted with JSON-compatible escapes
+//!   (`\"`, `\\`, `\n`, `\uXXXX`, ...), multi-line strings included: one line, valid YAML and
+//!   JSON, and it parses back to exactly the input whatever it holds.
+//! - `b64`: Secret `data`, standard base64, quoted.
+//! - `yaml_block(indent)`: a literal block (`|`) for the values inside the HelmChart, so they
+//!   read like the values file; text a block cannot carry exactly falls back to `yaml`.
+//! - `to_yaml`: a whole value as a document (the Helm values, computed in Rust).
+//!
+//! # Self-check
+//!
+//! Each rendered document is parsed back before the [`Bundle`] is returned: exactly one
+//! document, `apiVersion`, `kind`, `metadata.name` and `metadata.namespace` as planned, every
+//! Secret `data` value decoding to exactly the input, the HelmChart's `valuesContent` equal to
+//! the values file. A failure is [`Error::SelfCheck`] naming the template. An override may add
+//! to an object (labels, keys), not drop or change what harbor-edge puts in.
+
+mod check;
+mod environment;
+mod filters;
+mod objects;
+mod values;
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use minijinja::Environment;
+
+pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
+
+use crate::Config;
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use crate::output::{Bundle, RenderedObject};
+use objects::Planned;
+use values::HelmValues;
+
+/// The goharbor/harbor chart version the HelmChart installs and the values are written for.
+///
+/// The 1.19.x line's database StatefulSet runs a `data-permissions-ensurer` init container that
+/// fixes the data directory's ownership and mode: the chart's answer to the database start-up
+/// failure the pack lists as a known issue. Keep the pin on a release that has it.
+pub const CHART_VERSION: &str = "1.19.1";
+/// The chart repository.
+pub const CHART_REPO: &str = "https://helm.goharbor.io";
+/// The chart's name in [`CHART_REPO`].
+pub const CHART_NAME: &str = "harbor";
+/// The name of the `HelmChart` object (and so of the Helm release).
+pub const HELMCHART_NAME: &str = "harbor";
+/// Where the `HelmChart` object lives: the k3s/RKE2 Helm controller watches `kube-system`.
+pub const HELMCHART_NAMESPACE: &str = "kube-system";
+
+/// What to render for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Target {
+    /// `helm install -f values.yaml` and `kubectl apply`: namespaces, secrets and the values
+    /// file.
+    Helm,
+    /// k3s and RKE2: namespaces, secrets and a `HelmChart` carrying the values, one stream for
+    /// the server's auto-deploy manifests folder.
+    K3s,
+}
+
+impl Target {
+    /// Every target, in a stable order.
+    pub const ALL: [Target; 2] = [Target::Helm, Target::K3s];
+
+    /// The name the CLI uses: `helm`, `k3s`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Helm => "helm",
+            Target::K3s => "k3s",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not a target; the message lists the valid ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown target `{0}`; expected one of: helm, k3s")]
+pub struct UnknownTarget(pub String);
+
+impl FromStr for Target {
+    type Err = UnknownTarget;
+
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        Target::ALL
+            .into_iter()
+            .find(|target| target.as_str() == text)
+            .ok_or_else(|| UnknownTarget(text.to_owned()))
+    }
+}
+
+/// Renders bundles from the templates. Cheap to reuse for many renders.
+#[derive(Clone)]
+pub struct Renderer {
+    env: Environment<'static>,
+    overridden: Vec<String>,
+}
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("overridden", &self.overridden)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    /// The templates built into the library.
+    pub fn embedded() -> Self {
+        Self {
+            env: environment::embedded(),
+            overridden: Vec::new(),
+        }
+    }
+
+    /// The embedded templates, each replaced by the file of the same name in `dir`. A template
+    /// that does not compile, or a `*.j2` file that is not one of the templates, is
+    /// [`Error::Template`] naming the file; other files are ignored.
+    pub fn from_dir(dir: impl AsRef<Path>) -> Result<Self> {
+        let (env, overridden) = environment::with_overrides(dir.as_ref())?;
+        Ok(Self { env, overridden })
+    }
+
+    /// The names of the templates that a directory replaced, sorted.
+    pub fn overridden(&self) -> &[String] {
+        &self.overridden
+    }
+
+    /// Renders and self-checks every object of `target`, in apply order: namespaces, secrets,
+    /// then the values file (`helm`) or the `HelmChart` (`k3s`).
+    pub fn render(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        target: Target,
+    ) -> Result<Bundle> {
+        let values = HelmValues::from_config(config);
+        let planned_values = objects::helm_values(&values).map_err(|error| Error::SelfCheck {
+            template: environment::HELM_VALUES.to_owned(),
+            object: "HelmValues values".to_owned(),
+            message: format!("the computed values have no YAML form: {error}"),
+        })?;
+        let values_object = self.render_one(planned_values)?;
+
+        let mut rendered = Vec::with_capacity(6);
+        for planned in objects::namespaces(config)
+            .into_iter()
+            .chain(objects::secrets(config, credentials))
+        {
+            rendered.push(self.render_one(planned)?);
+        }
+        match target {
+            Target::Helm => rendered.push(values_object),
+            Target::K3s => {
+                rendered.push(self.render_one(objects::helmchart(values_object.yaml()))?)
+            }
+        }
+        Ok(Bundle::new(target, rendered))
+    }
+
+    fn render_one(&self, planned: Planned) -> Result<RenderedObject> {
+        let template = planned.template;
+        let text = self
+            .env
+            .get_template(template)
+            .and_then(|compiled| compiled.render(&planned.context))
+            .map_err(|error| environment::template_error(template, &error))?;
+        // One final line break, whatever the template's whitespace control left.
+        let mut yaml = text.trim_end_matches('\n').to_owned();
+        yaml.push('\n');
+        let json = check::check(&planned, &yaml)?;
+        Ok(RenderedObject::new(
+            planned.kind,
+            planned.name,
+            planned.namespace,
+            planned.file_name,
+            template,
+            yaml,
+            json,
+        ))
+    }
+}

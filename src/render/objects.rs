@@ -1,0 +1,211 @@
+//! What the renderer will produce, before it renders: for each object its template, identity,
+//! file name, the template's variables, and what the self-check expects to read back.
+
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+
+use super::values::{HelmValues, registry_endpoint};
+use super::{
+    CHART_NAME, CHART_REPO, CHART_VERSION, HELMCHART_NAME, HELMCHART_NAMESPACE, environment as t,
+};
+use crate::Config;
+use crate::credentials::Credentials;
+use crate::model::{
+    ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, ADMIN_USER, HARBOR_NAMESPACE,
+    REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET, TLS_SECRET,
+};
+use crate::output::ObjectKind;
+
+/// `registry-info` key holding the user name ([`ADMIN_USER`]).
+pub const REGISTRY_INFO_USER_KEY: &str = "SPECTRO_USER_NAME";
+/// `registry-info` key holding `host[:port]` of the registry, as image references write it
+/// (`spectro.registry.local:30003`); `:443` is left out.
+pub const REGISTRY_INFO_ENDPOINT_KEY: &str = "SPECTRO_REGISTRY_ENDPOINT";
+
+/// One object to render. Holds secret values (template variables, expected data): no `Debug`.
+pub(crate) struct Planned {
+    pub(crate) template: &'static str,
+    pub(crate) kind: ObjectKind,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) file_name: String,
+    pub(crate) context: Value,
+    pub(crate) expect: Expect,
+}
+
+/// What the self-check requires of the rendered document beyond its identity. Templates may
+/// add (labels, extra keys); they may not drop or change what harbor-edge puts in.
+pub(crate) enum Expect {
+    /// Identity only.
+    Identity,
+    /// Secret `type` and these `data` keys holding these values.
+    Secret {
+        secret_type: &'static str,
+        data: Vec<(&'static str, String)>,
+    },
+    /// The chart, its pinned version, target namespace and exactly these values.
+    HelmChart { values_yaml: String },
+    /// A mapping holding at least these values.
+    HelmValues { values: serde_yaml::Value },
+}
+
+impl Planned {
+    /// A label for messages: `Secret harbor/harbor-tls`.
+    pub(crate) fn label(&self) -> String {
+        match &self.namespace {
+            Some(namespace) => format!("{} {namespace}/{}", self.kind.as_str(), self.name),
+            None => format!("{} {}", self.kind.as_str(), self.name),
+        }
+    }
+}
+
+/// The two namespaces.
+pub(crate) fn namespaces(config: &Config) -> Vec<Planned> {
+    [HARBOR_NAMESPACE.to_owned(), config.cluster_namespace()]
+        .into_iter()
+        .enumerate()
+        .map(|(index, name)| Planned {
+            template: t::NAMESPACE,
+            kind: ObjectKind::Namespace,
+            file_name: file_name(index, ObjectKind::Namespace, &name),
+            context: context! { name => &name },
+            name,
+            namespace: None,
+            expect: Expect::Identity,
+        })
+        .collect()
+}
+
+/// The three Secrets: `harbor-tls`, the admin password, `registry-info`.
+pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned> {
+    let tls = &credentials.tls;
+    let password = credentials.admin_password.expose();
+    let mut tls_data = vec![
+        ("tls.crt", tls.certificate_chain.clone()),
+        ("tls.key", tls.private_key.expose().to_owned()),
+        ("ca.crt", tls.ca_certificate.clone()),
+    ];
+    if let Some(ca_key) = &tls.ca_private_key {
+        tls_data.push(("ca.key", ca_key.expose().to_owned()));
+    }
+    let endpoint = registry_endpoint(config);
+    let cluster_namespace = config.cluster_namespace();
+    let secret =
+        |index: usize, template, name: &str, namespace: &str, context, secret_type, data| Planned {
+            template,
+            kind: ObjectKind::Secret,
+            name: name.to_owned(),
+            namespace: Some(namespace.to_owned()),
+            file_name: file_name(10 + index, ObjectKind::Secret, name),
+            context,
+            expect: Expect::Secret { secret_type, data },
+        };
+    vec![
+        secret(
+            0,
+            t::SECRET_TLS,
+            TLS_SECRET,
+            HARBOR_NAMESPACE,
+            context! {
+                name => TLS_SECRET,
+                namespace => HARBOR_NAMESPACE,
+                tls => context! {
+                    certificate_chain => &tls.certificate_chain,
+                    private_key => tls.private_key.expose(),
+                    ca_certificate => &tls.ca_certificate,
+                    ca_private_key => tls.ca_private_key.as_ref().map(|key| key.expose()),
+                },
+            },
+            "kubernetes.io/tls",
+            tls_data,
+        ),
+        secret(
+            1,
+            t::SECRET_ADMIN_PASSWORD,
+            ADMIN_PASSWORD_SECRET,
+            HARBOR_NAMESPACE,
+            context! {
+                name => ADMIN_PASSWORD_SECRET,
+                namespace => HARBOR_NAMESPACE,
+                password => password,
+            },
+            "Opaque",
+            vec![(ADMIN_PASSWORD_KEY, password.to_owned())],
+        ),
+        secret(
+            2,
+            t::SECRET_REGISTRY_INFO,
+            REGISTRY_INFO_SECRET,
+            &cluster_namespace,
+            context! {
+                name => REGISTRY_INFO_SECRET,
+                namespace => &cluster_namespace,
+                user => ADMIN_USER,
+                password => password,
+                endpoint => &endpoint,
+            },
+            "Opaque",
+            vec![
+                (REGISTRY_INFO_USER_KEY, ADMIN_USER.to_owned()),
+                (REGISTRY_INFO_PASSWORD_KEY, password.to_owned()),
+                (REGISTRY_INFO_ENDPOINT_KEY, endpoint.clone()),
+            ],
+        ),
+    ]
+}
+
+/// The chart's values file.
+pub(crate) fn helm_values(values: &HelmValues) -> Result<Planned, serde_yaml::Error> {
+    Ok(Planned {
+        template: t::HELM_VALUES,
+        kind: ObjectKind::HelmValues,
+        name: "values".to_owned(),
+        namespace: None,
+        file_name: "values.yaml".to_owned(),
+        context: context! { chart => chart(), values => Value::from(Serde(values)) },
+        expect: Expect::HelmValues {
+            values: serde_yaml::to_value(values)?,
+        },
+    })
+}
+
+/// The k3s `HelmChart` carrying `values_yaml` inline.
+pub(crate) fn helmchart(values_yaml: &str) -> Planned {
+    Planned {
+        template: t::HELMCHART,
+        kind: ObjectKind::HelmChart,
+        name: HELMCHART_NAME.to_owned(),
+        namespace: Some(HELMCHART_NAMESPACE.to_owned()),
+        file_name: file_name(20, ObjectKind::HelmChart, HELMCHART_NAME),
+        context: context! {
+            name => HELMCHART_NAME,
+            namespace => HELMCHART_NAMESPACE,
+            chart => chart(),
+            target_namespace => HARBOR_NAMESPACE,
+            values_yaml => values_yaml,
+        },
+        expect: Expect::HelmChart {
+            values_yaml: values_yaml.to_owned(),
+        },
+    }
+}
+
+fn chart() -> Value {
+    context! { repo => CHART_REPO, name => CHART_NAME, version => CHART_VERSION }
+}
+
+/// `NN-kind-name.yaml`: `NN` orders namespaces (0x), secrets (1x), the rest (2x) the way they
+/// are applied; the name is reduced to `[a-z0-9.-]` so it is always a plain file name.
+fn file_name(order: usize, kind: ObjectKind, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '.' | '-' => c,
+            _ => '-',
+        })
+        .collect();
+    format!(
+        "{order:02}-{}-{name}.yaml",
+        kind.as_str().to_ascii_lowercase()
+    )
+}

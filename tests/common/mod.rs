@@ -1,0 +1,153 @@
+//! Builders shared by the render and output tests.
+
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use harbor_edge::credentials::{Credentials, Origin, Provenance, TlsMaterial};
+use harbor_edge::render::{Renderer, Target};
+use harbor_edge::{Bundle, Config, Macros, PackInput};
+use serde::Deserialize as _;
+use serde_yaml::Value;
+
+/// A config from pack YAML, with no macros.
+pub fn config(yaml: &str) -> Config {
+    config_with(yaml, &Macros::new())
+}
+
+/// A config from pack YAML and macros.
+pub fn config_with(yaml: &str, macros: &Macros) -> Config {
+    PackInput::from_yaml_str(yaml)
+        .and_then(|input| input.resolve(macros))
+        .unwrap_or_else(|error| panic!("test input is valid: {error}"))
+        .config
+}
+
+/// The scenario files `examples/*.yaml`, sorted, each with its config. An example that uses
+/// macros takes their values from `examples/<name>/palette-macros.yaml`.
+pub fn examples() -> Vec<(String, Config)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("examples/")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let name = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name.clone(), example_config(&path))
+        })
+        .collect()
+}
+
+/// The config of one scenario file, with its macros when it has them.
+pub fn example_config(path: &std::path::Path) -> Config {
+    let text = std::fs::read_to_string(path).expect("example");
+    let name = path.file_stem().expect("name");
+    let macros_file = path.with_file_name(name).join("palette-macros.yaml");
+    let macros = match std::fs::read_to_string(&macros_file) {
+        Ok(macros) => Macros::from_yaml_str(&macros).expect("example macros"),
+        Err(_) => Macros::new(),
+    };
+    config_with(&text, &macros)
+}
+
+/// The defaults for cluster `edge-01`.
+pub fn minimal_config() -> Config {
+    config("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n")
+}
+
+pub const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSERVER\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCHAIN\n-----END CERTIFICATE-----\n";
+pub const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgKEY\n-----END PRIVATE KEY-----\n";
+pub const CA: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCA\n-----END CERTIFICATE-----\n";
+pub const CA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCAKEY\n-----END PRIVATE KEY-----\n";
+pub const PASSWORD: &str = "Harbor-Edge-Passw0rd";
+
+/// Fixed dummy credentials (PEM-looking text; rendering does not parse it).
+pub fn credentials() -> Credentials {
+    credentials_with_password(PASSWORD)
+}
+
+/// The dummy credentials with another password.
+pub fn credentials_with_password(password: &str) -> Credentials {
+    Credentials {
+        admin_password: password.into(),
+        tls: TlsMaterial {
+            certificate_chain: CERT.into(),
+            private_key: KEY.into(),
+            ca_certificate: CA.into(),
+            ca_private_key: Some(CA_KEY.into()),
+        },
+        warnings: Vec::new(),
+        provenance: Provenance {
+            password: Origin::Provided,
+            ca: Origin::Provided,
+            server_certificate: Origin::Provided,
+            reissue_reasons: Vec::new(),
+        },
+    }
+}
+
+/// Renders with the embedded templates; panics on an error.
+pub fn render(config: &Config, credentials: &Credentials, target: Target) -> Bundle {
+    Renderer::embedded()
+        .render(config, credentials, target)
+        .unwrap_or_else(|error| panic!("renders: {error}"))
+}
+
+/// The documents of a YAML stream.
+pub fn documents(stream: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(stream)
+        .map(|document| Value::deserialize(document).expect("stream parses"))
+        .collect()
+}
+
+/// The one object of `kind` named `name`.
+pub fn find<'a>(documents: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    let mut matching = documents
+        .iter()
+        .filter(|document| document["kind"] == kind && document["metadata"]["name"] == name);
+    let found = matching.next().expect("object present");
+    assert!(matching.next().is_none(), "exactly one {kind} {name}");
+    found
+}
+
+/// A Secret value, base64-decoded.
+pub fn secret_value(documents: &[Value], name: &str, key: &str) -> String {
+    let encoded = find(documents, "Secret", name)["data"][key]
+        .as_str()
+        .expect("data value is a string");
+    String::from_utf8(STANDARD.decode(encoded).expect("base64")).expect("utf-8")
+}
+
+/// The Helm values of a bundle: the values file (`helm`) or the HelmChart's `valuesContent`.
+pub fn values_of(bundle: &Bundle) -> Value {
+    let text = match bundle.target() {
+        Target::Helm => bundle.values_yaml().expect("values file").to_owned(),
+        _ => {
+            let documents = documents(&bundle.to_yaml());
+            find(&documents, "HelmChart", "harbor")["spec"]["valuesContent"]
+                .as_str()
+                .expect("valuesContent is a string")
+                .to_owned()
+        }
+    };
+    serde_yaml::from_str(&text).expect("values parse")
+}
+
+/// The value at a dotted path.
+pub fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(value, |value, key| &value[key])
+}
+
+/// The Helm values (k3s `valuesContent`) for pack YAML.
+pub fn values_for(yaml: &str) -> Value {
+    values_of(&render(&config(yaml), &credentials(), Target::K3s))
+}
