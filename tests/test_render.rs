@@ -449,6 +449,3 @@ fn target_names_parse_and_print() {
     }
     assert!("node".parse::<Target>().is_err());
 }
-
-/// One snapshot per scenario in `examples/` and target, with the fixed dummy credentials: a
-/// change to any template or value shows up as a reviewed diff.

@@ -2,7 +2,7 @@
 //! objects and Helm values through minijinja templates.
 //!
 //! ```
-//! use harbor_edge::credentials::{Credentials, TlsMaterial};
+//! use harbor_edge::credentials::{Credentials, Generator};
 //! use harbor_edge::output::ObjectKind;
 //! use harbor_edge::render::{Renderer, Target};
 //! use harbor_edge::{Macros, PackInput};
@@ -10,16 +10,7 @@
 //! let config = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.0.0.5}\n")?
 //!     .resolve(&Macros::new())?
 //!     .config;
-//! let credentials = Credentials {
-//!     admin_password: "Example-Passw0rd".into(),
-//!     tls: TlsMaterial {
-//!         certificate_chain: "-----BEGIN CERTIFICATE-----\n...\n".into(),
-//!         private_key: "-----BEGIN PRIVATE KEY-----\n...\n".into(),
-//!         ca_certificate: "-----BEGIN CERTIFICATE-----\n...\n".into(),
-//!         ca_private_key: None,
-//!     },
-//!     warnings: Vec::new(),
-//! };
+//! let credentials = Credentials::resolve(&config, None, &mut Generator::reproducible(1, None))?;
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
 //! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
 //! assert_eq!(kinds, [
