@@ -4,6 +4,7 @@
 mod credentials;
 mod input;
 mod preflight;
+mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Renders the manifests (and Helm values) for a target: the main job.
+    Render(Box<render::RenderCommand>),
     /// Checks the parameters and lists every problem (exit 1 when there is one).
     Validate(InputArgs),
     /// Prints the fully defaulted parameters.
@@ -51,6 +54,7 @@ enum Command {
 pub(crate) fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Render(command) => command.run(),
         Command::Validate(args) => validate(&args),
         Command::Defaults(args) => defaults(&args),
         Command::Schema => print(&harbor_edge::schema::generate_text()),

@@ -1,0 +1,130 @@
+//! `harbor-edge render`: the main job through the command line.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn harbor_edge(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn kinds(stream: &[u8]) -> Vec<String> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_slice(stream)
+        .map(|document| {
+            let value = serde_yaml::Value::deserialize(document).expect("YAML");
+            value["kind"].as_str().expect("kind").to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn k3s_stream_of_the_minimal_example_holds_the_six_objects() {
+    let output = harbor_edge(&["render", "examples/minimal.yaml", "--target", "k3s"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        kinds(&output.stdout),
+        [
+            "Namespace",
+            "Namespace",
+            "Secret",
+            "Secret",
+            "Secret",
+            "HelmChart"
+        ]
+    );
+}
+
+#[test]
+fn json_output_is_an_array_of_the_same_objects() {
+    let output = harbor_edge(&[
+        "render",
+        "examples/minimal.yaml",
+        "--seed",
+        "3",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let array: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(array.len(), 6);
+    assert_eq!(array[5]["kind"], "HelmChart");
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn out_dir_twice_with_the_same_seed_is_byte_identical() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    for dir in [&first, &second] {
+        let output = harbor_edge(&[
+            "render",
+            "examples/custom-ports.yaml",
+            "--target",
+            "helm",
+            "--seed",
+            "11",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let first = files(first.path());
+    assert_eq!(first.len(), 6);
+    assert_eq!(first, files(second.path()));
+}
+
+#[test]
+fn a_broken_override_template_names_the_template_and_writes_nothing() {
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("secret-tls.yaml.j2"),
+        "apiVersion: v1\nkind: Secret\n{% if %}\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("manifests");
+    let output = harbor_edge(&[
+        "render",
+        "examples/minimal.yaml",
+        "--templates",
+        templates.path().to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("secret-tls.yaml.j2"), "{stderr}");
+    assert!(!target.exists() || std::fs::read_dir(&target).unwrap().next().is_none());
+}
+
+#[test]
+fn an_unknown_target_is_a_usage_error() {
+    let output = harbor_edge(&["render", "examples/minimal.yaml", "--target", "nomad"]);
+    assert_eq!(output.status.code(), Some(2));
+}
