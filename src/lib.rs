@@ -39,6 +39,7 @@ pub mod credentials;
 mod error;
 pub mod input;
 pub mod model;
+pub mod node;
 pub mod output;
 pub mod preflight;
 pub mod render;
@@ -58,7 +59,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, ObjectKind, RenderedObject};
+pub use output::{Bundle, Format, ObjectKind, RenderedObject};
 pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -1,5 +1,6 @@
 //! Every scenario in `examples/` rendered for every target in reproducible mode (fixed seed and
 //! validity start), pinned in full by insta snapshots: a change to any byte fails the test.
+//! Each snapshot lists the bundle's files under their names, as `--out DIR` writes them.
 
 mod common;
 
@@ -17,10 +18,15 @@ fn render(path: &std::path::Path, target: Target) -> String {
     let mut generator = Generator::reproducible(SEED, Some(not_before));
     let credentials = Credentials::resolve(&config, None, &mut generator)
         .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    Renderer::embedded()
+    let bundle = Renderer::embedded()
         .render(&config, &credentials, target)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-        .to_yaml()
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    // Every file of the bundle, each under its name: the node target mixes YAML, TOML and PEM.
+    bundle
+        .objects()
+        .iter()
+        .map(|object| format!("==> {} <==\n{}", object.file_name(), object.text()))
+        .collect()
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use harbor_edge::Error;
+use harbor_edge::node::NodeOptions;
 use harbor_edge::render::{Renderer, Target};
 
 use super::credentials::CredentialArgs;
@@ -27,16 +28,29 @@ pub(crate) struct RenderCommand {
     input: InputArgs,
     #[command(flatten)]
     credentials: CredentialArgs,
-    /// What to render: `k3s` (one stream with a HelmChart for the auto-deploy folder) or
-    /// `helm` (manifests plus a values file for `helm install -f`).
+    /// What to render: `k3s` (one stream with a HelmChart for the auto-deploy folder),
+    /// `helm` (manifests plus a values file for `helm install -f`) or `node` (registry mirror
+    /// configuration for the nodes; needs --out).
     #[arg(long, default_value = "k3s", value_parser = parse_target)]
     target: Target,
     /// Write one file per object into this directory (atomically) instead of printing.
-    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "output",
+        required_if_eq("target", "node")
+    )]
     out: Option<PathBuf>,
     /// Output form on stdout.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: OutputForm,
+    /// Node target: a registry to mirror (repeat for more); replaces the default list
+    /// docker.io, gcr.io, ghcr.io, quay.io, registry.k8s.io.
+    #[arg(long = "mirror", value_name = "REGISTRY")]
+    mirrors: Vec<String>,
+    /// Node target: where the nodes keep the registry's CA certificate.
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<String>,
     /// A directory of templates replacing the embedded ones of the same name.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -52,9 +66,13 @@ impl RenderCommand {
             Some(dir) => Renderer::from_dir(dir)?,
             None => Renderer::embedded(),
         };
+        let node_options = NodeOptions::new(&self.mirrors, self.ca_file.as_deref())?;
         let validated = self.input.resolve()?;
         let credentials = self.credentials.resolve(&validated.config)?;
-        let bundle = renderer.render(&validated.config, &credentials, self.target)?;
+        let bundle = match self.target {
+            Target::Node => renderer.render_node(&validated.config, &credentials, &node_options)?,
+            target => renderer.render(&validated.config, &credentials, target)?,
+        };
         input::print_warnings(&validated.warnings);
         input::print_warnings(&credentials.warnings);
         match &self.out {

@@ -53,29 +53,37 @@ pub(super) fn write_all(dir: &Path, objects: &[RenderedObject]) -> Result<Vec<Pa
     Ok(created.into_iter().map(|(path, _)| path).collect())
 }
 
-/// Writes one object to a new temporary file in `dir` and flushes it to disk.
+/// Writes one object to a new temporary file beside its final name (in a subdirectory of `dir`
+/// for names such as `certs.d/docker.io/hosts.toml`, created when missing) and flushes it.
 fn stage(dir: &Path, object: &RenderedObject) -> Result<Staged> {
-    let (temp, mut file) = create_temp(dir, object)?;
+    let target = dir.join(object.file_name());
+    let parent = target.parent().unwrap_or(dir).to_path_buf();
+    fs::create_dir_all(&parent).map_err(|source| Error::Io {
+        path: parent.clone(),
+        source,
+    })?;
+    let (temp, mut file) = create_temp(&parent, &target, object)?;
     let written = file
-        .write_all(object.yaml().as_bytes())
+        .write_all(object.text().as_bytes())
         .and_then(|()| file.sync_all());
     drop(file);
     if let Err(source) = written {
         let _ = fs::remove_file(&temp);
         return Err(Error::Io { path: temp, source });
     }
-    Ok(Staged {
-        temp,
-        target: dir.join(object.file_name()),
-    })
+    Ok(Staged { temp, target })
 }
 
-/// A new file `.<name>.<pid>.<n>.tmp` (hidden, so globs over `*.yaml` skip it); owner-only for
-/// objects that hold secrets.
-fn create_temp(dir: &Path, object: &RenderedObject) -> Result<(PathBuf, File)> {
+/// A new file `.<name>.<pid>.<n>.tmp` in `parent` (hidden, so globs over `*.yaml` skip it);
+/// owner-only for objects that hold secrets.
+fn create_temp(parent: &Path, target: &Path, object: &RenderedObject) -> Result<(PathBuf, File)> {
     let pid = std::process::id();
+    let base = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     for attempt in 0..100 {
-        let temp = dir.join(format!(".{}.{pid}.{attempt}.tmp", object.file_name()));
+        let temp = parent.join(format!(".{base}.{pid}.{attempt}.tmp"));
         let mut options = OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -94,7 +102,7 @@ fn create_temp(dir: &Path, object: &RenderedObject) -> Result<(PathBuf, File)> {
         }
     }
     Err(Error::Io {
-        path: dir.to_path_buf(),
+        path: parent.to_path_buf(),
         source: io::Error::new(
             io::ErrorKind::AlreadyExists,
             "no free temporary file name after 100 tries",

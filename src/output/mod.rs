@@ -16,6 +16,9 @@
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
 //! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
 //! | Helm values (`helm`) | `values.yaml` |
+//! | k3s/RKE2 registry mirrors (`node`) | `registries.yaml` |
+//! | containerd mirror of `<registry>` (`node`) | `certs.d/<registry>/hosts.toml` |
+//! | the registry's CA certificate (`node`) | `ca.crt` |
 
 mod dir;
 
@@ -37,6 +40,24 @@ pub enum ObjectKind {
     HelmChart,
     /// The Helm values file: not a Kubernetes object.
     HelmValues,
+    /// The k3s/RKE2 `registries.yaml` (node target; holds the admin credentials).
+    RegistriesConfig,
+    /// A containerd `hosts.toml` (node target; TOML).
+    ContainerdHosts,
+    /// The registry's CA certificate, PEM (node target).
+    CaCertificate,
+}
+
+/// The text format of a rendered object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// One YAML document.
+    Yaml,
+    /// A TOML document.
+    Toml,
+    /// PEM blocks.
+    Pem,
 }
 
 impl ObjectKind {
@@ -47,6 +68,18 @@ impl ObjectKind {
             ObjectKind::Secret => "Secret",
             ObjectKind::HelmChart => "HelmChart",
             ObjectKind::HelmValues => "HelmValues",
+            ObjectKind::RegistriesConfig => "RegistriesConfig",
+            ObjectKind::ContainerdHosts => "ContainerdHosts",
+            ObjectKind::CaCertificate => "CaCertificate",
+        }
+    }
+
+    /// The text format its file has.
+    pub fn format(self) -> Format {
+        match self {
+            ObjectKind::ContainerdHosts => Format::Toml,
+            ObjectKind::CaCertificate => Format::Pem,
+            _ => Format::Yaml,
         }
     }
 
@@ -55,7 +88,10 @@ impl ObjectKind {
         match self {
             ObjectKind::Namespace | ObjectKind::Secret => Some("v1"),
             ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
-            ObjectKind::HelmValues => None,
+            ObjectKind::HelmValues
+            | ObjectKind::RegistriesConfig
+            | ObjectKind::ContainerdHosts
+            | ObjectKind::CaCertificate => None,
         }
     }
 
@@ -66,7 +102,7 @@ impl ObjectKind {
 
     /// Whether the object holds secret data (written with owner-only permissions).
     pub fn holds_secrets(self) -> bool {
-        self == ObjectKind::Secret
+        matches!(self, ObjectKind::Secret | ObjectKind::RegistriesConfig)
     }
 }
 
@@ -85,7 +121,7 @@ pub struct RenderedObject {
     namespace: Option<String>,
     file_name: String,
     template: &'static str,
-    yaml: String,
+    text: String,
     json: serde_json::Value,
 }
 
@@ -96,7 +132,7 @@ impl RenderedObject {
         namespace: Option<String>,
         file_name: String,
         template: &'static str,
-        yaml: String,
+        text: String,
         json: serde_json::Value,
     ) -> Self {
         Self {
@@ -105,7 +141,7 @@ impl RenderedObject {
             namespace,
             file_name,
             template,
-            yaml,
+            text,
             json,
         }
     }
@@ -125,7 +161,8 @@ impl RenderedObject {
         self.namespace.as_deref()
     }
 
-    /// The stable file name in a directory output, e.g. `10-secret-harbor-tls.yaml`.
+    /// The stable file name in a directory output, e.g. `10-secret-harbor-tls.yaml`; a
+    /// relative path with `/` for the `node` target's `certs.d/<registry>/hosts.toml`.
     pub fn file_name(&self) -> &str {
         &self.file_name
     }
@@ -135,12 +172,13 @@ impl RenderedObject {
         self.template
     }
 
-    /// The YAML document, ending in one line break, without a `---` marker.
-    pub fn yaml(&self) -> &str {
-        &self.yaml
+    /// The rendered text in its [`Format`] (for YAML: one document without a `---` marker),
+    /// ending in one line break.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
-    /// The same document as JSON data.
+    /// The same content as JSON data (a PEM file as a JSON string).
     pub fn json(&self) -> &serde_json::Value {
         &self.json
     }
@@ -179,11 +217,17 @@ impl Bundle {
         &self.objects
     }
 
-    /// Every object as one multi-document YAML stream, each document opened by `---`. For
+    /// Every YAML object as one multi-document YAML stream, each document opened by `---`. For
     /// `k3s` that is the whole install; for `helm` the values document comes last, so prefer
-    /// [`Bundle::manifests_yaml`] and [`Bundle::values_yaml`] there.
+    /// [`Bundle::manifests_yaml`] and [`Bundle::values_yaml`] there. For `node` it is only
+    /// `registries.yaml`: the `hosts.toml` files and the CA are TOML and PEM, so write that
+    /// target with [`Bundle::write_dir`].
     pub fn to_yaml(&self) -> String {
-        stream(self.objects.iter())
+        stream(
+            self.objects
+                .iter()
+                .filter(|object| object.kind.format() == Format::Yaml),
+        )
     }
 
     /// The Kubernetes objects only (no values file), as one YAML stream for `kubectl apply`.
@@ -200,7 +244,7 @@ impl Bundle {
         self.objects
             .iter()
             .find(|object| object.kind == ObjectKind::HelmValues)
-            .map(RenderedObject::yaml)
+            .map(RenderedObject::text)
     }
 
     /// A pretty-printed JSON array of the documents of [`Bundle::to_yaml`], in the same order,
@@ -233,7 +277,7 @@ fn stream<'a>(objects: impl Iterator<Item = &'a RenderedObject>) -> String {
     let mut text = String::new();
     for object in objects {
         text.push_str("---\n");
-        text.push_str(&object.yaml);
+        text.push_str(&object.text);
     }
     text
 }

@@ -11,6 +11,7 @@ use super::objects::{Expect, Planned};
 use super::{CHART_NAME, CHART_REPO, CHART_VERSION};
 use crate::error::{Error, Result};
 use crate::model::HARBOR_NAMESPACE;
+use crate::output::Format;
 
 /// Parses `text`, checks it against `planned`, and returns it as JSON.
 pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> {
@@ -19,28 +20,92 @@ pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> 
         object: planned.label(),
         message,
     };
-    let document = single_document(text).map_err(&fail)?;
-    if let Some(api_version) = planned.kind.api_version() {
-        check_identity(planned, api_version, &document).map_err(&fail)?;
+    match planned.kind.format() {
+        Format::Yaml => check_yaml(planned, text).map_err(fail),
+        Format::Toml => check_toml(planned, text).map_err(fail),
+        Format::Pem => check_pem(planned, text).map_err(fail),
     }
+}
+
+fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+    let document = single_document(text)?;
+    if let Some(api_version) = planned.kind.api_version() {
+        check_identity(planned, api_version, &document)?;
+    }
+    let json = serde_json::to_value(&document)
+        .map_err(|_| "the document has no JSON form (a key that is not a string?)".to_owned())?;
     match &planned.expect {
         Expect::Identity => {}
-        Expect::Secret { secret_type, data } => {
-            check_secret(&document, secret_type, data).map_err(&fail)?;
-        }
-        Expect::HelmChart { values_yaml } => {
-            check_helmchart(&document, values_yaml).map_err(&fail)?
-        }
+        Expect::Secret { secret_type, data } => check_secret(&document, secret_type, data)?,
+        Expect::HelmChart { values_yaml } => check_helmchart(&document, values_yaml)?,
         Expect::HelmValues { values } => {
             if !contains(&document, values) {
-                return Err(fail(
+                return Err(
                     "the values document drops or changes values harbor-edge computed".into(),
-                ));
+                );
             }
         }
+        Expect::Json { values } => {
+            if !json_contains(&json, values) {
+                return Err("the document drops or changes values harbor-edge computed".into());
+            }
+        }
+        Expect::Toml { .. } | Expect::Pem { .. } => {
+            return Err("a YAML object planned with a TOML or PEM expectation".into());
+        }
     }
-    serde_json::to_value(&document)
-        .map_err(|_| fail("the document has no JSON form (a key that is not a string?)".into()))
+    Ok(json)
+}
+
+fn check_toml(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+    // toml's message may quote the line; report the position only.
+    let table: toml::Table = toml::from_str(text).map_err(|error| match error.span() {
+        Some(span) => format!("not valid TOML at byte {}", span.start),
+        None => "not valid TOML".to_owned(),
+    })?;
+    let json = serde_json::to_value(&table)
+        .map_err(|_| "the TOML document has no JSON form".to_owned())?;
+    match &planned.expect {
+        Expect::Toml { values } if json_contains(&json, values) => Ok(json),
+        Expect::Toml { .. } => {
+            Err("the document drops or changes values harbor-edge computed".into())
+        }
+        _ => Err("a TOML object planned without a TOML expectation".into()),
+    }
+}
+
+fn check_pem(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+    let Expect::Pem { text: expected } = &planned.expect else {
+        return Err("a PEM object planned without a PEM expectation".into());
+    };
+    let blocks = |text: &str| {
+        pem::parse_many(text).map(|blocks| {
+            blocks
+                .into_iter()
+                .map(|block| (block.tag().to_owned(), block.into_contents()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let rendered = blocks(text).map_err(|_| "not valid PEM".to_owned())?;
+    let wanted = blocks(expected).map_err(|_| "the CA certificate is not valid PEM".to_owned())?;
+    if rendered.is_empty() || rendered != wanted {
+        return Err("the PEM text does not hold exactly the CA certificate".into());
+    }
+    Ok(serde_json::Value::String(text.to_owned()))
+}
+
+/// Whether `actual` holds everything in `expected` (objects may have more keys).
+fn json_contains(actual: &serde_json::Value, expected: &serde_json::Value) -> bool {
+    match (actual, expected) {
+        (serde_json::Value::Object(actual), serde_json::Value::Object(expected)) => {
+            expected.iter().all(|(key, expected)| {
+                actual
+                    .get(key)
+                    .is_some_and(|actual| json_contains(actual, expected))
+            })
+        }
+        _ => actual == expected,
+    }
 }
 
 /// The one document in `text`. The message names the position only: the parser's own text

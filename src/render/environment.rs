@@ -24,8 +24,16 @@ pub(crate) const HELM_VALUES: &str = "helm-values.yaml.j2";
 /// `helmchart.yaml.j2`: the k3s/RKE2 `HelmChart`.
 pub(crate) const HELMCHART: &str = "helmchart.yaml.j2";
 
+/// `registries.yaml.j2`: the k3s/RKE2 registry mirrors (node target).
+pub(crate) const REGISTRIES: &str = "registries.yaml.j2";
+/// `hosts.toml.j2`: one containerd `hosts.toml` (node target).
+pub(crate) const CONTAINERD_HOSTS: &str = "hosts.toml.j2";
+
+/// `ca.crt.j2`: the CA certificate for the nodes (node target).
+pub(crate) const CA_CERTIFICATE: &str = "ca.crt.j2";
+
 /// Every template, with the text built into the binary.
-pub(crate) const EMBEDDED: [(&str, &str); 6] = [
+pub(crate) const EMBEDDED: [(&str, &str); 9] = [
     (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
     (
         SECRET_TLS,
@@ -44,6 +52,15 @@ pub(crate) const EMBEDDED: [(&str, &str); 6] = [
         include_str!("../../templates/helm-values.yaml.j2"),
     ),
     (HELMCHART, include_str!("../../templates/helmchart.yaml.j2")),
+    (
+        REGISTRIES,
+        include_str!("../../templates/registries.yaml.j2"),
+    ),
+    (
+        CONTAINERD_HOSTS,
+        include_str!("../../templates/hosts.toml.j2"),
+    ),
+    (CA_CERTIFICATE, include_str!("../../templates/ca.crt.j2")),
 ];
 
 /// An environment holding the embedded templates.
@@ -136,7 +153,7 @@ fn print_quoted_only(
             ErrorKind::InvalidOperation,
             format!(
                 "a {} is printed without a quoting filter; use `| yaml` (or `| b64` for Secret \
-                 data, `| to_yaml` for a whole value)",
+                 data, `| to_yaml` for a whole value, `| toml` in TOML)",
                 value.kind()
             ),
         ));

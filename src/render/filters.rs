@@ -8,6 +8,8 @@
 //! | `b64` | string | its bytes in standard base64, double-quoted (Secret `data`) |
 //! | `yaml_block(indent)` | string | a literal block scalar `|` / `|-` indented by `indent` spaces, or a double-quoted string when the text cannot be a block |
 //! | `to_yaml` | any value | a whole YAML document (for a value placed at column 0) |
+//! | `toml` | string | a TOML basic string (see [`toml_basic_string`]), for `hosts.toml` |
+//! | `pem` | string | the certificates in it, re-encoded as PEM (64-column base64, LF); an error for anything else |
 
 use std::fmt::Write as _;
 
@@ -22,6 +24,58 @@ pub(crate) fn register(env: &mut minijinja::Environment<'_>) {
     env.add_filter("b64", b64);
     env.add_filter("yaml_block", yaml_block);
     env.add_filter("to_yaml", to_yaml);
+    env.add_filter("toml", toml);
+    env.add_filter("pem", pem_certificates);
+}
+
+/// `pem`: the certificates of a PEM text, re-encoded. Anything but `CERTIFICATE` blocks (a
+/// private key, no block at all) is an error, so a certificate file never carries a key.
+fn pem_certificates(value: &str) -> Result<Value, Error> {
+    let blocks = pem::parse_many(value).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            "the `pem` filter takes PEM text",
+        )
+    })?;
+    if blocks.is_empty() || blocks.iter().any(|block| block.tag() != "CERTIFICATE") {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "the `pem` filter takes certificates only",
+        ));
+    }
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    let mut text = pem::encode_many_config(&blocks, config);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Ok(Value::from_safe_string(text))
+}
+
+/// `toml`: a string as a TOML basic string.
+fn toml(value: &str) -> Value {
+    Value::from_safe_string(toml_basic_string(value))
+}
+
+/// A TOML basic string holding exactly `text`: `"` and `\` escaped, and every control
+/// character (which TOML forbids raw) as an escape; all other characters as they are.
+pub(crate) fn toml_basic_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `yaml`: a string, integer or boolean as a YAML scalar.

@@ -51,6 +51,7 @@
 mod check;
 mod environment;
 mod filters;
+mod node;
 mod objects;
 mod values;
 
@@ -65,6 +66,7 @@ pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 use crate::Config;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
+use crate::node::NodeOptions;
 use crate::output::{Bundle, RenderedObject};
 use objects::Planned;
 use values::HelmValues;
@@ -94,17 +96,23 @@ pub enum Target {
     /// k3s and RKE2: namespaces, secrets and a `HelmChart` carrying the values, one stream for
     /// the server's auto-deploy manifests folder.
     K3s,
+    /// The nodes: registry mirror configuration for k3s/RKE2 and containerd, and the CA
+    /// certificate (see [`crate::node`]). Options: [`Renderer::render_node`].
+    Node,
 }
 
 impl Target {
     /// Every target, in a stable order.
-    pub const ALL: [Target; 2] = [Target::Helm, Target::K3s];
+    pub const ALL: [Target; 3] = [Target::Helm, Target::K3s, Target::Node];
+    /// The targets that install Harbor into the cluster (Kubernetes objects).
+    pub const CLUSTER: [Target; 2] = [Target::Helm, Target::K3s];
 
-    /// The name the CLI uses: `helm`, `k3s`.
+    /// The name the CLI uses: `helm`, `k3s`, `node`.
     pub fn as_str(self) -> &'static str {
         match self {
             Target::Helm => "helm",
             Target::K3s => "k3s",
+            Target::Node => "node",
         }
     }
 }
@@ -117,7 +125,7 @@ impl fmt::Display for Target {
 
 /// A name that is not a target; the message lists the valid ones.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown target `{0}`; expected one of: helm, k3s")]
+#[error("unknown target `{0}`; expected one of: helm, k3s, node")]
 pub struct UnknownTarget(pub String);
 
 impl FromStr for Target {
@@ -169,8 +177,22 @@ impl Renderer {
     }
 
     /// Renders and self-checks every object of `target`, in apply order: namespaces, secrets,
-    /// then the values file (`helm`) or the `HelmChart` (`k3s`).
+    /// then the values file (`helm`) or the `HelmChart` (`k3s`); for `node`, the files of
+    /// [`Renderer::render_node`] with the default [`NodeOptions`].
     pub fn render(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        target: Target,
+    ) -> Result<Bundle> {
+        match target {
+            Target::Node => self.render_node(config, credentials, &NodeOptions::default()),
+            Target::Helm | Target::K3s => self.render_cluster(config, credentials, target),
+        }
+    }
+
+    /// `helm` and `k3s`: namespaces, secrets, then the values file or the `HelmChart`.
+    fn render_cluster(
         &self,
         config: &Config,
         credentials: &Credentials,
@@ -191,13 +213,29 @@ impl Renderer {
         {
             rendered.push(self.render_one(planned)?);
         }
-        match target {
-            Target::Helm => rendered.push(values_object),
-            Target::K3s => {
-                rendered.push(self.render_one(objects::helmchart(values_object.yaml()))?)
-            }
+        if target == Target::K3s {
+            rendered.push(self.render_one(objects::helmchart(values_object.text()))?);
+        } else {
+            rendered.push(values_object);
         }
         Ok(Bundle::new(target, rendered))
+    }
+
+    /// Renders the `node` target: `registries.yaml`, `certs.d/<registry>/hosts.toml` for every
+    /// mirrored registry, and `ca.crt`, each self-checked.
+    pub fn render_node(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        options: &NodeOptions,
+    ) -> Result<Bundle> {
+        let mut rendered = Vec::with_capacity(options.mirrors.len() + 2);
+        rendered.push(self.render_one(node::registries(config, credentials, options))?);
+        for planned in node::containerd_hosts(config, options) {
+            rendered.push(self.render_one(planned)?);
+        }
+        rendered.push(self.render_one(node::ca_certificate(credentials))?);
+        Ok(Bundle::new(Target::Node, rendered))
     }
 
     fn render_one(&self, planned: Planned) -> Result<RenderedObject> {

@@ -45,8 +45,14 @@ pub(crate) enum Expect {
     },
     /// The chart, its pinned version, target namespace and exactly these values.
     HelmChart { values_yaml: String },
-    /// A mapping holding at least these values.
+    /// A YAML mapping holding at least these values.
     HelmValues { values: serde_yaml::Value },
+    /// A YAML document holding at least these values (given as JSON data).
+    Json { values: serde_json::Value },
+    /// A TOML document holding at least these values (given as JSON data).
+    Toml { values: serde_json::Value },
+    /// PEM text equal to this, holding at least one certificate.
+    Pem { text: String },
 }
 
 impl Planned {

@@ -66,7 +66,7 @@ pub fn minimal_config() -> Config {
 pub const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSERVER\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCHAIN\n-----END CERTIFICATE-----\n";
 pub const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgKEY\n-----END PRIVATE KEY-----\n";
 pub const CA: &str =
-    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCA\n-----END CERTIFICATE-----\n";
+    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCA==\n-----END CERTIFICATE-----\n";
 pub const CA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCAKEY\n-----END PRIVATE KEY-----\n";
 pub const PASSWORD: &str = "Harbor-Edge-Passw0rd";
 

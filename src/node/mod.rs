@@ -1,0 +1,196 @@
+//! Node registry mirror configuration (SPEC 7): what containerd on every node needs so images
+//! are pulled through the local Harbor.
+//!
+//! Harbor keeps mirrored images in the project `spectro-images`, under their original registry
+//! host: `docker.io/library/nginx` is served as
+//! `spectro.registry.local:30003/spectro-images/docker.io/library/nginx`. The `node` target
+//! ([`crate::render::Target::Node`]) writes:
+//!
+//! | file | for | content |
+//! |---|---|---|
+//! | `registries.yaml` | k3s and RKE2 (`/etc/rancher/k3s/registries.yaml`, `/etc/rancher/rke2/registries.yaml`) | a mirror per registry whose endpoint is the local Harbor and whose rewrite maps `^(.*)$` to `spectro-images/<registry>/$1`; a `configs` entry for the Harbor endpoint with the admin credentials and the CA file |
+//! | `certs.d/<registry>/hosts.toml` | containerd's `config_path` (`/etc/containerd/certs.d`) | the upstream `server`, and the local Harbor as a `host` with capabilities `pull` and `resolve`, the CA file and `override_path = true` |
+//! | `ca.crt` | the path given as [`NodeOptions::ca_file`] on every node | the CA certificate of `harbor-tls` |
+//!
+//! `hosts.toml` has no credential fields. Keep the `spectro-images` project readable without
+//! login (the usual setting for a mirror) for plain containerd; k3s and RKE2 take the
+//! credentials from `registries.yaml`.
+
+use std::fmt;
+
+use crate::error::{Error, Problem, ProblemKind, Problems, Result};
+
+/// The registries mirrored when none are given.
+pub const DEFAULT_MIRRORS: [&str; 5] = [
+    "docker.io",
+    "gcr.io",
+    "ghcr.io",
+    "quay.io",
+    "registry.k8s.io",
+];
+/// Where the nodes keep the registry's CA certificate unless told otherwise.
+pub const DEFAULT_CA_FILE: &str = "/etc/harbor-edge/spectro-registry-ca.crt";
+/// The Harbor project holding the mirrored images.
+pub const MIRROR_PROJECT: &str = "spectro-images";
+
+/// An upstream registry host to mirror, e.g. `docker.io` or `registry.example.com:5000`:
+/// lower-case DNS labels and an optional port, so it is always a safe file and table name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MirroredRegistry(String);
+
+impl MirroredRegistry {
+    /// Checks the host name (and optional port).
+    pub fn new(host: &str) -> std::result::Result<Self, String> {
+        let (name, port) = match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        };
+        if let Some(port) = port {
+            if !matches!(port.parse::<u16>(), Ok(p) if p > 0) {
+                return Err(format!("{host:?} has a port that is not 1 to 65535"));
+            }
+        }
+        let labels_ok = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            });
+        if labels_ok {
+            Ok(Self(host.to_owned()))
+        } else {
+            Err(format!(
+                "{:?} is not a registry host name (lower-case letters, digits, `-` and `.`, with an optional :port)",
+                host.chars().take(80).collect::<String>()
+            ))
+        }
+    }
+
+    /// The host as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The upstream URL containerd falls back to: Docker Hub's API lives on
+    /// `registry-1.docker.io`, every other registry on its own host.
+    pub fn upstream_url(&self) -> String {
+        match self.0.as_str() {
+            "docker.io" => "https://registry-1.docker.io".to_owned(),
+            host => format!("https://{host}"),
+        }
+    }
+}
+
+impl fmt::Display for MirroredRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Options of the `node` target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeOptions {
+    /// The registries to mirror, without duplicates, in the given order.
+    pub mirrors: Vec<MirroredRegistry>,
+    /// The absolute path of the CA certificate on the nodes.
+    pub ca_file: String,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        Self {
+            mirrors: DEFAULT_MIRRORS
+                .iter()
+                .map(|host| MirroredRegistry((*host).to_owned()))
+                .collect(),
+            ca_file: DEFAULT_CA_FILE.to_owned(),
+        }
+    }
+}
+
+impl NodeOptions {
+    /// Options from text (the CLI's `--mirror` and `--ca-file`); an empty `mirrors` keeps the
+    /// defaults. Every problem is reported at once, with the paths `node.mirrors.N` and
+    /// `node.caFile`.
+    pub fn new(mirrors: &[String], ca_file: Option<&str>) -> Result<Self> {
+        let mut problems = Vec::new();
+        let mut options = Self::default();
+        if !mirrors.is_empty() {
+            options.mirrors.clear();
+            for (index, host) in mirrors.iter().enumerate() {
+                match MirroredRegistry::new(host) {
+                    Ok(registry) if !options.mirrors.contains(&registry) => {
+                        options.mirrors.push(registry)
+                    }
+                    Ok(_) => {}
+                    Err(message) => problems.push(Problem {
+                        kind: ProblemKind::OutOfRange,
+                        path: format!("node.mirrors.{index}"),
+                        position: None,
+                        message,
+                        hint: Some("write a registry host such as docker.io or quay.io".into()),
+                    }),
+                }
+            }
+        }
+        if let Some(path) = ca_file {
+            if path.starts_with('/') && !path.chars().any(char::is_control) {
+                options.ca_file = path.to_owned();
+            } else {
+                problems.push(Problem {
+                    kind: ProblemKind::OutOfRange,
+                    path: "node.caFile".into(),
+                    position: None,
+                    message: "the CA file path is not an absolute path on one line".into(),
+                    hint: Some(format!("for example {DEFAULT_CA_FILE}")),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(options)
+        } else {
+            Err(Error::Invalid(Problems(problems)))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_hosts_are_checked() {
+        assert!(MirroredRegistry::new("docker.io").is_ok());
+        assert!(MirroredRegistry::new("registry.example.com:5000").is_ok());
+        for bad in [
+            "",
+            "Docker.io",
+            "a..b",
+            "-x.io",
+            "x.io:0",
+            "x.io:99999",
+            "x io",
+            "x/y",
+        ] {
+            assert!(MirroredRegistry::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn options_report_every_problem() {
+        let error =
+            NodeOptions::new(&["ok.io".into(), "BAD".into()], Some("relative")).unwrap_err();
+        let paths: Vec<_> = error
+            .problems()
+            .unwrap()
+            .iter()
+            .map(|p| p.path.clone())
+            .collect();
+        assert_eq!(paths, ["node.mirrors.1", "node.caFile"]);
+    }
+}
