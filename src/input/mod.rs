@@ -243,11 +243,23 @@ fn syntax_message(error: &serde_yaml::Error) -> String {
 /// Rejects nesting deeper than `max_depth` before any parser recurses into it. Counts flow and
 /// block nesting from indentation and brackets; cheap and linear in the input.
 fn check_nesting(text: &str, max_depth: usize) -> Result<()> {
+    let too_deep = |index: usize| Error::Syntax {
+        message: format!(
+            "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
+        ),
+        position: Some(Position {
+            line: index + 1,
+            column: 1,
+        }),
+    };
     let mut flow_depth = 0usize;
     for (index, line) in text.lines().enumerate() {
         let content = line.trim_start_matches([' ', '-']);
         // Block nesting: two columns of indentation (or a `- ` marker) per level, at least.
         let block_depth = (line.len() - content.len()) / 2;
+        if block_depth > max_depth {
+            return Err(too_deep(index));
+        }
         let mut in_quote: Option<char> = None;
         for c in content.chars() {
             match (in_quote, c) {
@@ -260,27 +272,8 @@ fn check_nesting(text: &str, max_depth: usize) -> Result<()> {
                 _ => {}
             }
             if flow_depth + block_depth > max_depth {
-                return Err(Error::Syntax {
-                    message: format!(
-                        "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
-                    ),
-                    position: Some(Position {
-                        line: index + 1,
-                        column: 1,
-                    }),
-                });
+                return Err(too_deep(index));
             }
-        }
-        if block_depth > max_depth {
-            return Err(Error::Syntax {
-                message: format!(
-                    "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
-                ),
-                position: Some(Position {
-                    line: index + 1,
-                    column: 1,
-                }),
-            });
         }
     }
     Ok(())

@@ -56,26 +56,11 @@ fn toml(value: &str) -> Value {
     Value::from_safe_string(toml_basic_string(value))
 }
 
-/// A TOML basic string holding exactly `text`: `"` and `\` escaped, and every control
-/// character (which TOML forbids raw) as an escape; all other characters as they are.
+/// A TOML basic string holding exactly `text`: the escapes of [`double_quoted`] for quotes,
+/// backslashes and control characters (which TOML forbids raw); all other characters as they
+/// are.
 pub(crate) fn toml_basic_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    escaped_string(text, |c| !c.is_control())
 }
 
 /// `yaml`: a string, integer or boolean as a YAML scalar.
@@ -138,6 +123,13 @@ fn to_yaml(value: &Value) -> Result<Value, Error> {
 /// `\u` escape: control characters, DEL, C1 controls, non-characters, the byte order mark, and
 /// the Unicode line and paragraph separators (which YAML would fold into a space).
 pub(crate) fn double_quoted(text: &str) -> String {
+    escaped_string(text, keeps_as_is)
+}
+
+/// `text` in double quotes with `\"`, `\\`, `\n`, `\r`, `\t` escaped, characters `keep`
+/// accepts as they are, and every other character as `\uXXXX`. Both callers escape only
+/// characters of the Basic Multilingual Plane, which four hex digits cover.
+fn escaped_string(text: &str, keep: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -147,8 +139,7 @@ pub(crate) fn double_quoted(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if keeps_as_is(c) => out.push(c),
-            // Every character outside `keeps_as_is` lies in the Basic Multilingual Plane.
+            c if keep(c) => out.push(c),
             c => {
                 let _ = write!(out, "\\u{:04X}", u32::from(c));
             }
@@ -221,6 +212,9 @@ mod tests {
             assert_eq!(parse(&double_quoted(sample)), sample);
             let json: String = serde_json::from_str(&double_quoted(sample)).unwrap();
             assert_eq!(json, sample);
+            let document = format!("value = {}", toml_basic_string(sample));
+            let table: toml::Table = toml::from_str(&document).unwrap();
+            assert_eq!(table["value"].as_str(), Some(sample));
         }
     }
 
