@@ -4,6 +4,8 @@
 //!   `examples/minimal.yaml` with credentials resolved beforehand;
 //! - (b) `floor/serde-yaml-minimal-k3s`: `serde_yaml` serializing the same objects, parsed into
 //!   `serde_yaml::Value`s beforehand, into one stream: what any YAML output costs at least;
+//! - (b2) `floor/serde-yaml-parse-minimal-k3s`, for reference: `serde_yaml` parsing the rendered
+//!   documents into values, which the self-check (SPEC 6) does for every document of (a);
 //! - (c) `pipeline/minimal-k3s`: parse, resolve, generate the CA and server certificate (seeded),
 //!   render, `to_yaml`;
 //! - (d) `fleet/1000-clusters-2-threads`: (c) for 1,000 clusters, each with its own uid, VIP and
@@ -44,6 +46,12 @@ const FLOOR: BenchId = BenchId {
     label: "b",
     group: "floor",
     function: "serde-yaml-minimal-k3s",
+    target: None,
+};
+const PARSE_FLOOR: BenchId = BenchId {
+    label: "b2",
+    group: "floor",
+    function: "serde-yaml-parse-minimal-k3s",
     target: None,
 };
 const PIPELINE: BenchId = BenchId {
@@ -92,7 +100,8 @@ fn bench_render(criterion: &mut Criterion) {
         });
 }
 
-/// (b) The floor: the objects of (a), prebuilt as YAML values, serialized to one stream.
+/// (b) The floor: the objects of (a), prebuilt as YAML values, serialized to one stream; and
+/// (b2) what parsing them back costs.
 fn bench_floor(criterion: &mut Criterion) {
     let config = minimal_config();
     let credentials = seeded_credentials(&config, SEED);
@@ -104,11 +113,19 @@ fn bench_floor(criterion: &mut Criterion) {
         .iter()
         .map(|object| serde_yaml::from_str(object.yaml()).expect("rendered YAML parses"))
         .collect();
-    criterion
-        .benchmark_group(FLOOR.group)
-        .bench_function(FLOOR.function, |bencher| {
-            bencher.iter(|| yaml_stream(black_box(&documents)))
-        });
+    let mut group = criterion.benchmark_group(FLOOR.group);
+    group.bench_function(FLOOR.function, |bencher| {
+        bencher.iter(|| yaml_stream(black_box(&documents)))
+    });
+    let texts: Vec<&str> = bundle
+        .objects()
+        .iter()
+        .map(|object| object.yaml())
+        .collect();
+    group.bench_function(PARSE_FLOOR.function, |bencher| {
+        bencher.iter(|| parse_documents(black_box(&texts)))
+    });
+    group.finish();
 }
 
 /// (c) Everything a one-off run does, templates compiled included.
@@ -212,6 +229,14 @@ fn yaml_stream(documents: &[serde_yaml::Value]) -> String {
     stream
 }
 
+/// Each document parsed into a YAML value, as the self-check parses them.
+fn parse_documents(texts: &[&str]) -> Vec<serde_yaml::Value> {
+    texts
+        .iter()
+        .map(|text| serde_yaml::from_str(text).expect("rendered YAML parses"))
+        .collect()
+}
+
 /// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`,
 /// else `criterion/` in the target directory holding this benchmark binary.
 fn criterion_dir() -> PathBuf {
@@ -260,7 +285,7 @@ fn median(output: &Path, id: &BenchId, started: SystemTime) -> Option<Duration> 
 /// Prints every median this run measured against its target, then a/b.
 fn report(output: &Path, started: SystemTime) {
     println!("\nmedians (this run):");
-    for id in [&RENDER, &FLOOR, &PIPELINE, &FLEET] {
+    for id in [&RENDER, &FLOOR, &PARSE_FLOOR, &PIPELINE, &FLEET] {
         let name = format!("({}) {}/{}", id.label, id.group, id.function);
         match (median(output, id, started), id.target) {
             (None, _) => println!("  {name:<42} not measured in this run"),
