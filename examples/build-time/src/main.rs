@@ -17,12 +17,22 @@ mod tests {
         let kinds: Vec<String> = serde_yaml::Deserializer::from_str(MANIFESTS)
             .map(|document| {
                 let value = serde_yaml::Value::deserialize(document).expect("valid YAML");
-                value["kind"].as_str().expect("every object has a kind").to_owned()
+                value["kind"]
+                    .as_str()
+                    .expect("every object has a kind")
+                    .to_owned()
             })
             .collect();
         assert_eq!(
             kinds,
-            ["Namespace", "Namespace", "Secret", "Secret", "Secret", "HelmChart"]
+            [
+                "Namespace",
+                "Namespace",
+                "Secret",
+                "Secret",
+                "Secret",
+                "HelmChart"
+            ]
         );
         assert!(MANIFESTS.contains("nodePort: 30443"));
     }
