@@ -1,15 +1,29 @@
 //! # harbor-edge
 //!
-//! Turns the parameters of the "Harbor Edge Native Config" pack into a typed, validated,
-//! defaulted configuration for a local Harbor registry on an edge Kubernetes cluster.
+//! Turns the parameters of the "Harbor Edge Native Config" pack into everything a local Harbor
+//! registry on an edge Kubernetes cluster needs: a typed, validated configuration, the
+//! credentials, and the Kubernetes manifests (Helm values, or one k3s/RKE2 `HelmChart` stream).
 //!
-//! The pipeline (SPEC section 3) runs one way:
-//! `parse -> resolve macros -> schema check -> typed model -> semantic validation -> defaults`.
+//! # The pipeline
+//!
+//! Each step is one module and one call; every step either succeeds or returns an [`Error`]
+//! that never holds a secret.
+//!
+//! | step | call | module |
+//! |---|---|---|
+//! | input: a bare `harbor-config` document or pack values, with a `cluster` context | [`PackInput::from_yaml_str`] | [`input`] |
+//! | validation: macros, JSON schema, typed model, semantic rules, defaults | [`PackInput::resolve`] | [`validation`], [`model`] |
+//! | credentials: provided, reused from existing secrets, or generated | [`Credentials::resolve`] | [`credentials`] |
+//! | render: minijinja templates, quoting filters, self-check of every document | [`Renderer::render`] | [`render`] |
+//! | output: one YAML stream, JSON, or a directory of files | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
 //!
 //! ```
-//! use harbor_edge::{Macros, PackInput, ServiceType};
+//! use harbor_edge::{
+//!     Credentials, Generator, Macros, ObjectKind, PackInput, Renderer, ServiceType, Target,
+//! };
 //!
-//! let text = "
+//! // Input: the pack's parameters and the cluster context, macros allowed in values.
+//! let text = r#"
 //! harbor-config:
 //!   service:
 //!     harbor:
@@ -17,19 +31,59 @@
 //!         nodePort: 31443
 //! cluster:
 //!   uid: edge-01
-//!   vip: 10.10.1.5
-//! ";
-//! let validated = PackInput::from_yaml_str(text)?.resolve(&Macros::new())?;
+//!   vip: "{{.spectro.system.cluster.kubevip}}"
+//! "#;
+//! let mut macros = Macros::new();
+//! macros.insert_variable("cluster.kubevip", "10.10.1.5");
+//!
+//! // Validation: every problem at once in `Error::Invalid`, warnings beside the result.
+//! let validated = PackInput::from_yaml_str(text)?.resolve(&macros)?;
+//! assert!(validated.warnings.is_empty());
 //! let config = validated.config;
 //! assert_eq!(config.service.service_type, ServiceType::NodePort);
 //! assert_eq!(config.service.https.node_port.get(), 31443);
 //! assert_eq!(config.storage.total_gb(), 160);
 //! assert_eq!(config.cluster_namespace(), "cluster-edge-01");
+//!
+//! // Credentials: nothing provided and no existing secrets, so generated. A seed makes every
+//! // byte reproducible (tests, snapshots); real clusters use `Generator::system()`.
+//! let mut generator = Generator::reproducible(7, None);
+//! let credentials = Credentials::resolve(&config, None, &mut generator)?;
+//! assert_eq!(credentials.admin_password.char_count(), 24);
+//!
+//! // Render: namespaces, secrets and the HelmChart, each parsed back and checked.
+//! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
+//! assert_eq!(bundle.objects().len(), 6);
+//! assert_eq!(bundle.objects()[5].kind(), ObjectKind::HelmChart);
+//!
+//! // Output: one stream for the k3s auto-deploy folder (or `write_dir`, `to_json`).
+//! let stream = bundle.to_yaml();
+//! assert!(stream.contains("nodePort: 31443"));
+//! assert!(!stream.contains(credentials.admin_password.expose()));
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
 //!
 //! Invalid input yields [`Error::Invalid`] holding every [`Problem`] at once, each with its
-//! dotted path, source position, message and hint.
+//! dotted path, source position, message and hint. Secrets (the password, private keys, macro
+//! values) are [`SecretString`]s: redacted in `Debug`, `Display` and errors; the rendered
+//! Secrets carry them base64-encoded, as Kubernetes wants.
+//!
+//! # From a build script
+//!
+//! The command-line tool sits behind the default `cli` feature. A `build.rs` (or any tool that
+//! embeds the library) turns it off and pulls no CLI, HTTP or async crate:
+//!
+//! ```toml
+//! [build-dependencies]
+//! harbor-edge = { version = "0.1", default-features = false }
+//! ```
+//!
+//! The build script then runs the pipeline above and writes the stream into `OUT_DIR`, where
+//! the crate picks it up with `include_str!(concat!(env!("OUT_DIR"), "/harbor-k3s.yaml"))`. Pass
+//! the cluster's existing secrets ([`ExistingSecrets`]) so a rebuild reuses the credentials
+//! instead of generating new ones, and keep the output as secret as the cluster's secrets.
+//! The repository's `examples/build-time/` is such a crate, and `examples/library.rs` walks
+//! through the API (`cargo run --example library`).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -2,12 +2,18 @@
 //! this key implements rcgen's signing-key traits with the `p256` crate, whose ECDSA signatures
 //! are deterministic (RFC 6979), so a seeded key gives byte-identical certificates.
 
+use p256::NistP256;
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::elliptic_curve::sec1::ToSec1Point;
-use p256::pkcs8::{EncodePrivateKey, LineEnding};
+use p256::elliptic_curve::ALGORITHM_OID;
+use pkcs8::der::asn1::OctetStringRef;
+use pkcs8::der::{Encode, SecretDocument};
+use pkcs8::spki::AlgorithmIdentifierRef;
+use pkcs8::{AssociatedOid, LineEnding, PrivateKeyInfoRef};
 use rand_core::Rng;
+use sec1::EcPrivateKey;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::secret::SecretString;
@@ -34,24 +40,52 @@ impl EcdsaP256Key {
 
     /// Wraps an existing key.
     pub(crate) fn from_secret(secret: &p256::SecretKey) -> Self {
-        let public_point = secret.public_key().to_sec1_point(false).as_bytes().to_vec();
+        // The signing key derives the public point once; `secret.public_key()` would derive it
+        // again (a scalar multiplication, most of what generating a key costs).
+        let signing_key = SigningKey::from(secret);
+        let public_point = signing_key
+            .verifying_key()
+            .to_sec1_point(false)
+            .as_bytes()
+            .to_vec();
         Self {
-            signing_key: SigningKey::from(secret),
+            signing_key,
             public_point,
         }
     }
 
     /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), LF line endings on every
     /// platform so reproducible output does not depend on the machine.
+    ///
+    /// The same bytes as `p256::SecretKey::to_pkcs8_pem` (SEC1 `ECPrivateKey` with the public
+    /// key, curve named in the algorithm identifier), but with the public point already at
+    /// hand instead of derived again from the scalar.
     pub(crate) fn to_pkcs8_pem(&self) -> Result<SecretString> {
-        let secret = p256::SecretKey::from(&self.signing_key);
-        let pem = secret.to_pkcs8_pem(LineEnding::LF).map_err(|_| {
+        let encoding_error = |_| {
             Error::credentials(
                 CredentialErrorKind::Generation,
                 "credentials",
                 "cannot encode a private key as PKCS#8",
             )
-        })?;
+        };
+        let scalar = Zeroizing::new(self.signing_key.to_bytes());
+        let ec_private_key = Zeroizing::new(
+            EcPrivateKey {
+                private_key: scalar.as_slice(),
+                parameters: None,
+                public_key: Some(&self.public_point),
+            }
+            .to_der()
+            .map_err(encoding_error)?,
+        );
+        let algorithm = AlgorithmIdentifierRef {
+            oid: ALGORITHM_OID,
+            parameters: Some((&NistP256::OID).into()),
+        };
+        let private_key = OctetStringRef::new(&ec_private_key).map_err(encoding_error)?;
+        let pem = SecretDocument::encode_msg(&PrivateKeyInfoRef::new(algorithm, private_key))
+            .and_then(|document| document.to_pem("PRIVATE KEY", LineEnding::LF))
+            .map_err(encoding_error)?;
         Ok(SecretString::new(pem.as_str()))
     }
 
