@@ -111,7 +111,7 @@ fn bench_floor(criterion: &mut Criterion) {
     let documents: Vec<serde_yaml::Value> = bundle
         .objects()
         .iter()
-        .map(|object| serde_yaml::from_str(object.yaml()).expect("rendered YAML parses"))
+        .map(|object| serde_yaml::from_str(object.text()).expect("rendered YAML parses"))
         .collect();
     let mut group = criterion.benchmark_group(FLOOR.group);
     group.bench_function(FLOOR.function, |bencher| {
@@ -120,7 +120,7 @@ fn bench_floor(criterion: &mut Criterion) {
     let texts: Vec<&str> = bundle
         .objects()
         .iter()
-        .map(|object| object.yaml())
+        .map(|object| object.text())
         .collect();
     group.bench_function(PARSE_FLOOR.function, |bencher| {
         bencher.iter(|| parse_documents(black_box(&texts)))
