@@ -12,6 +12,10 @@ use super::{CHART_NAME, CHART_REPO, CHART_VERSION};
 use crate::error::{Error, Result};
 use crate::model::HARBOR_NAMESPACE;
 
+/// Characters that a YAML 1.1 parser takes as a line break and a YAML 1.2 parser as text
+/// (and the byte order mark): output must hold them escaped, never raw.
+const AMBIGUOUS: [char; 4] = ['\u{85}', '\u{2028}', '\u{2029}', '\u{FEFF}'];
+
 /// Parses `text`, checks it against `planned`, and returns it as JSON.
 pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> {
     let fail = |message: String| Error::SelfCheck {
@@ -19,6 +23,12 @@ pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> 
         object: planned.label(),
         message,
     };
+    if let Some(c) = text.chars().find(|c| AMBIGUOUS.contains(c)) {
+        return Err(fail(format!(
+            "the text holds a raw U+{:04X}, which YAML 1.1 and 1.2 parsers read differently",
+            u32::from(c)
+        )));
+    }
     let document = single_document(text).map_err(&fail)?;
     if let Some(api_version) = planned.kind.api_version() {
         check_identity(planned, api_version, &document).map_err(&fail)?;
