@@ -1,9 +1,10 @@
 //! Fuzzes the whole pipeline: parse -> macros -> validate -> credentials (fixed seed) -> render.
 //!
 //! Invariants checked on every input that renders, for both targets: the stream parses back as
-//! YAML, holds six documents (two Namespaces, three Secrets, then the HelmChart or the values),
-//! every Secret's data is base64, and both password Secrets decode to the admin password. Any
-//! panic is a bug.
+//! YAML with libyaml (serde_yaml) and yaml-rust2 (YAML 1.2) alike, holds six documents (two
+//! Namespaces, three Secrets, then the HelmChart or the values), every Secret's data is base64,
+//! and both password Secrets decode to the admin password. On inputs that fail, the error never
+//! shows the macro value. Any panic is a bug.
 
 #![no_main]
 
@@ -15,13 +16,16 @@ use harbor_edge::{MacroScope, Macros, PackInput};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 
+/// The start of a macro value: it must never show in an error.
+const MACRO_SECRET: &str = "Zq9Sentinel";
+
 /// Documents in each target's stream.
 const DOCUMENTS: usize = 6;
 
 fn macros() -> Macros {
     // The names examples/macros.yaml uses, plus one hostile value.
     let mut macros = Macros::new();
-    macros.insert(MacroScope::Project, "pw", "Fuzz\"\n---\nkind: X1a");
+    macros.insert(MacroScope::Project, "pw", "Zq9Sentinel\"\n---\nkind: X1a");
     macros.insert(MacroScope::Project, "harbor_admin_password", "Example-Only-Passw0rd");
     macros.insert(MacroScope::Tenant, "harbor_https_node_port", "30443");
     macros.insert(MacroScope::Tenant, "edge_storage_class", "local-path");
@@ -37,8 +41,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = PackInput::from_yaml_str(text) else {
         return;
     };
-    let Ok(validated) = input.resolve(&macros()) else {
-        return;
+    let validated = match input.resolve(&macros()) {
+        Ok(validated) => validated,
+        Err(error) => {
+            if !text.contains(MACRO_SECRET) {
+                let shown = format!("{error}\n{error:?}");
+                assert!(!shown.contains(MACRO_SECRET), "a macro value in: {shown}");
+            }
+            return;
+        }
     };
     let mut generator = Generator::reproducible(1, None);
     let Ok(credentials) = Credentials::resolve(&validated.config, None, &mut generator) else {
@@ -55,6 +66,8 @@ fuzz_target!(|data: &[u8]| {
             .map(|document| serde_yaml::Value::deserialize(document).expect("rendered YAML parses"))
             .collect();
         assert_eq!(documents.len(), DOCUMENTS, "{target:?}");
+        let yaml12 = yaml_rust2::YamlLoader::load_from_str(&stream).expect("yaml-rust2 parses");
+        assert_eq!(yaml12.len(), DOCUMENTS, "{target:?} (yaml-rust2)");
         let mut password_copies = 0;
         for document in &documents {
             if document["kind"].as_str() != Some("Secret") {
