@@ -4,6 +4,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::Args;
+use zeroize::Zeroizing;
 
 use harbor_edge::{Error, InputLimits, Macros, PackInput, Validated, Warning};
 
@@ -50,14 +51,14 @@ impl InputArgs {
     }
 }
 
-/// Reads a file, or stdin for `-`.
-pub(crate) fn read(path: &PathBuf) -> Result<String, Error> {
+/// Reads a file, or stdin for `-`. The text may hold secrets: it is overwritten when dropped.
+pub(crate) fn read(path: &PathBuf) -> Result<Zeroizing<String>, Error> {
     let result = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())
     } else {
         std::fs::read_to_string(path)
     };
-    result.map_err(|source| Error::Io {
+    result.map(Zeroizing::new).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })
@@ -65,7 +66,7 @@ pub(crate) fn read(path: &PathBuf) -> Result<String, Error> {
 
 /// Reads a file (or stdin for `-`) but stops past `limit` bytes, so an oversized input costs
 /// no more memory than the limit.
-fn read_at_most(path: &PathBuf, limit: usize) -> Result<String, Error> {
+fn read_at_most(path: &PathBuf, limit: usize) -> Result<Zeroizing<String>, Error> {
     let io_error = |source| Error::Io {
         path: path.clone(),
         source,
@@ -75,7 +76,7 @@ fn read_at_most(path: &PathBuf, limit: usize) -> Result<String, Error> {
     } else {
         Box::new(std::fs::File::open(path).map_err(io_error)?)
     };
-    let mut bytes = Vec::new();
+    let mut bytes = Zeroizing::new(Vec::new());
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     reader.take(cap).read_to_end(&mut bytes).map_err(io_error)?;
     if bytes.len() > limit {
@@ -87,12 +88,13 @@ fn read_at_most(path: &PathBuf, limit: usize) -> Result<String, Error> {
             position: None,
         });
     }
-    String::from_utf8(bytes).map_err(|_| {
-        io_error(std::io::Error::new(
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => Err(io_error(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
-        ))
-    })
+        ))),
+    }
 }
 
 /// Prints warnings on stderr.

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
 
 use harbor_edge::render::{Renderer, Target};
 use harbor_edge::{Bundle, Error};
@@ -68,8 +69,9 @@ impl RenderCommand {
                 Ok(())
             }
             None => match self.output {
-                OutputForm::Yaml => print(&bundle.to_yaml()),
-                OutputForm::Json => print(&bundle.to_json()),
+                // The text holds the Secrets: overwritten once printed.
+                OutputForm::Yaml => print(&Zeroizing::new(bundle.to_yaml())),
+                OutputForm::Json => print(&Zeroizing::new(bundle.to_json())),
             },
         }
     }

@@ -83,6 +83,16 @@ impl std::fmt::Debug for PackInput {
     }
 }
 
+/// The document may hold the admin password and private keys: its strings are overwritten
+/// when it is dropped.
+impl Drop for PackInput {
+    fn drop(&mut self) {
+        self.document
+            .iter_mut()
+            .for_each(|(_, value)| crate::secret::wipe_yaml(value));
+    }
+}
+
 impl PackInput {
     /// Parses a document with the default [`InputLimits`].
     pub fn from_yaml_str(text: &str) -> Result<Self> {
@@ -144,6 +154,8 @@ impl PackInput {
                 }
             }
         }
+        // `document` holds copies; the parsed tree may hold the password.
+        crate::secret::wipe_yaml(&mut Value::Mapping(root));
         Ok(Self {
             form,
             document,

@@ -89,6 +89,16 @@ pub struct RenderedObject {
     json: serde_json::Value,
 }
 
+/// A Secret's text (its data in base64) is overwritten when the object is dropped.
+impl Drop for RenderedObject {
+    fn drop(&mut self) {
+        if self.kind.holds_secrets() {
+            zeroize::Zeroize::zeroize(&mut self.yaml);
+            crate::secret::wipe_json(&mut self.json);
+        }
+    }
+}
+
 impl RenderedObject {
     pub(crate) fn new(
         kind: ObjectKind,
