@@ -81,12 +81,17 @@ fn back_up(target: &Path) -> Result<Option<PathBuf>> {
         match fs::hard_link(target, &backup) {
             Ok(()) => return Ok(Some(backup)),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(source) => {
-                return Err(Error::Io {
-                    path: backup,
-                    source,
-                });
-            }
+            // A file system without hard links: a copy keeps the content (not the inode).
+            Err(_) => match fs::copy(target, &backup) {
+                Ok(_) => return Ok(Some(backup)),
+                Err(source) => {
+                    let _ = fs::remove_file(&backup);
+                    return Err(Error::Io {
+                        path: backup,
+                        source,
+                    });
+                }
+            },
         }
     }
     Err(Error::Io {
