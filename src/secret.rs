@@ -89,3 +89,27 @@ impl JsonSchema for SecretString {
         String::json_schema(generator)
     }
 }
+
+/// Overwrites every string in a YAML tree (keys are immutable in a mapping and are never
+/// secret): for documents that held secrets, before they are freed.
+pub(crate) fn wipe_yaml(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::String(text) => text.zeroize(),
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(wipe_yaml),
+        serde_yaml::Value::Mapping(mapping) => {
+            mapping.iter_mut().for_each(|(_, value)| wipe_yaml(value));
+        }
+        serde_yaml::Value::Tagged(tagged) => wipe_yaml(&mut tagged.value),
+        _ => {}
+    }
+}
+
+/// Overwrites every string value in a JSON tree.
+pub(crate) fn wipe_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) => text.zeroize(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        serde_json::Value::Object(object) => object.values_mut().for_each(wipe_json),
+        _ => {}
+    }
+}

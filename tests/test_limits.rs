@@ -69,3 +69,63 @@ fn the_size_limit_is_configurable() {
     ));
     assert!(PackInput::from_yaml_str(&text).is_ok());
 }
+
+fn validate_cli(file: &std::path::Path, extra: &[&str]) -> (Option<i32>, String, Duration) {
+    let start = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
+        .arg("validate")
+        .arg(file)
+        .args(extra)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        start.elapsed(),
+    )
+}
+
+#[test]
+fn the_cli_rejects_hostile_documents_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bomb = dir.path().join("bomb.yaml");
+    std::fs::write(&bomb, billion_laughs()).expect("write");
+    let deep = dir.path().join("deep.yaml");
+    std::fs::write(
+        &deep,
+        format!(
+            "harbor-config: {}{}\n",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        ),
+    )
+    .expect("write");
+    for (file, expected) in [(&bomb, "alias"), (&deep, "nests deeper than 64")] {
+        let (code, stderr, elapsed) = validate_cli(file, &[]);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+    }
+}
+
+#[test]
+fn the_cli_size_limit_is_configurable() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/minimal.yaml");
+    let (code, stderr, _) = validate_cli(&example, &["--max-input-bytes", "100"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("larger than the limit of 100 bytes")
+            && stderr.contains("--max-input-bytes"),
+        "{stderr}"
+    );
+    let (code, stderr, _) = validate_cli(&example, &["--max-input-bytes", "100000"]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Beyond the default 1 MiB, without reading the whole file.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, "#".repeat(2 * 1024 * 1024)).expect("write");
+    let (code, stderr, _) = validate_cli(&big, &[]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("limit of 1048576 bytes"), "{stderr}");
+}

@@ -116,9 +116,12 @@ impl CredentialsCommand {
             tls_key: shown(show, Some(&credentials.tls.private_key)),
             ca_key: shown(show, credentials.tls.ca_private_key.as_ref()),
         };
-        let text = serde_yaml::to_string(&report).map_err(|error| Error::Document {
-            message: format!("cannot print the credentials: {error}"),
-        })?;
+        // With --show-secrets the text holds them: overwritten once printed.
+        let text = serde_yaml::to_string(&report)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|_| Error::Document {
+                message: "cannot print the credentials as YAML".into(),
+            })?;
         super::print(&text)
     }
 }

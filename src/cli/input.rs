@@ -1,10 +1,12 @@
 //! The options every subcommand that reads parameters shares.
 
+use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::Args;
+use zeroize::Zeroizing;
 
-use harbor_edge::{Error, Macros, PackInput, Validated, Warning};
+use harbor_edge::{Error, InputLimits, Macros, PackInput, Validated, Warning};
 
 /// Where the parameters come from.
 #[derive(Debug, Args)]
@@ -20,13 +22,21 @@ pub(crate) struct InputArgs {
     /// Macro values: YAML with `project`, `tenant`, `system` and `variables` mappings.
     #[arg(long, value_name = "FILE")]
     pub(crate) macros: Option<PathBuf>,
+    /// Largest parameters document accepted, in bytes (default 1 MiB): a guard against
+    /// hostile or mistaken input.
+    #[arg(long, value_name = "BYTES", default_value_t = InputLimits::default().max_bytes)]
+    pub(crate) max_input_bytes: usize,
 }
 
 impl InputArgs {
     /// Reads, validates and defaults the parameters.
     pub(crate) fn resolve(&self) -> Result<Validated, Error> {
-        let text = read(&self.file)?;
-        let mut input = PackInput::from_yaml_str(&text)?;
+        let limits = InputLimits {
+            max_bytes: self.max_input_bytes,
+            ..InputLimits::default()
+        };
+        let text = read_at_most(&self.file, limits.max_bytes)?;
+        let mut input = PackInput::from_yaml_str_with_limits(&text, limits)?;
         if let Some(uid) = &self.cluster_uid {
             input.set_cluster_uid(uid);
         }
@@ -41,17 +51,50 @@ impl InputArgs {
     }
 }
 
-/// Reads a file, or stdin for `-`.
-pub(crate) fn read(path: &PathBuf) -> Result<String, Error> {
+/// Reads a file, or stdin for `-`. The text may hold secrets: it is overwritten when dropped.
+pub(crate) fn read(path: &PathBuf) -> Result<Zeroizing<String>, Error> {
     let result = if path.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())
     } else {
         std::fs::read_to_string(path)
     };
-    result.map_err(|source| Error::Io {
+    result.map(Zeroizing::new).map_err(|source| Error::Io {
         path: path.clone(),
         source,
     })
+}
+
+/// Reads a file (or stdin for `-`) but stops past `limit` bytes, so an oversized input costs
+/// no more memory than the limit.
+fn read_at_most(path: &PathBuf, limit: usize) -> Result<Zeroizing<String>, Error> {
+    let io_error = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    let reader: Box<dyn std::io::Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(io_error)?)
+    };
+    let mut bytes = Zeroizing::new(Vec::new());
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    reader.take(cap).read_to_end(&mut bytes).map_err(io_error)?;
+    if bytes.len() > limit {
+        return Err(Error::Syntax {
+            message: format!(
+                "{} is larger than the limit of {limit} bytes (raise it with --max-input-bytes)",
+                path.display()
+            ),
+            position: None,
+        });
+    }
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => Err(io_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))),
+    }
 }
 
 /// Prints warnings on stderr.

@@ -1,12 +1,13 @@
 //! `harbor-edge render`: parameters in, manifests out (stdout or a directory).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
 
-use harbor_edge::Error;
 use harbor_edge::node::NodeOptions;
 use harbor_edge::render::{Renderer, Target};
+use harbor_edge::{Bundle, Error};
 
 use super::credentials::CredentialArgs;
 use super::input::{self, InputArgs};
@@ -77,15 +78,44 @@ impl RenderCommand {
         input::print_warnings(&credentials.warnings);
         match &self.out {
             Some(dir) => {
+                if let Some(existing) = &self.credentials.existing {
+                    refuse_to_overwrite(existing, dir, &bundle)?;
+                }
                 for path in bundle.write_dir(dir)? {
                     eprintln!("wrote {}", path.display());
                 }
                 Ok(())
             }
             None => match self.output {
-                OutputForm::Yaml => print(&bundle.to_yaml()),
-                OutputForm::Json => print(&bundle.to_json()),
+                // The text holds the Secrets: overwritten once printed.
+                OutputForm::Yaml => print(&Zeroizing::new(bundle.to_yaml())),
+                OutputForm::Json => print(&Zeroizing::new(bundle.to_json())),
             },
         }
     }
+}
+
+/// The `--existing` input is read, never written: an `--out` directory where the bundle would
+/// replace that very file is a usage error.
+fn refuse_to_overwrite(existing: &Path, dir: &Path, bundle: &Bundle) -> Result<(), Error> {
+    let Ok(existing_path) = existing.canonicalize() else {
+        return Ok(());
+    };
+    for object in bundle.objects() {
+        let target = dir.join(object.file_name());
+        if target
+            .canonicalize()
+            .is_ok_and(|path| path == existing_path)
+        {
+            return Err(Error::Io {
+                path: target,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "this is the --existing input, which render never overwrites; write to \
+                     another --out directory, or copy the existing file elsewhere first",
+                ),
+            });
+        }
+    }
+    Ok(())
 }

@@ -20,7 +20,11 @@ pub const HARBOR_CONFIG_KEY: &str = "harbor-config";
 /// The key holding the cluster context.
 pub const CLUSTER_KEY: &str = "cluster";
 
-/// Limits that keep hostile input from costing unbounded time or memory.
+/// Limits that keep hostile input from costing unbounded time or memory. Both are checked
+/// before the YAML parser runs, and an input over either is an [`Error::Syntax`] naming the
+/// limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
+/// document whose alias expansion grows far beyond its size. The CLI sets `max_bytes` with
+/// `--max-input-bytes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Largest accepted document, bytes. Default 1 MiB.
@@ -76,6 +80,16 @@ impl std::fmt::Debug for PackInput {
             .field("keys", &keys)
             .field("overridden", &self.overridden)
             .finish_non_exhaustive()
+    }
+}
+
+/// The document may hold the admin password and private keys: its strings are overwritten
+/// when it is dropped.
+impl Drop for PackInput {
+    fn drop(&mut self) {
+        self.document
+            .iter_mut()
+            .for_each(|(_, value)| crate::secret::wipe_yaml(value));
     }
 }
 
@@ -140,6 +154,8 @@ impl PackInput {
                 }
             }
         }
+        // `document` holds copies; the parsed tree may hold the password.
+        crate::secret::wipe_yaml(&mut Value::Mapping(root));
         Ok(Self {
             form,
             document,

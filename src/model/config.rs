@@ -307,6 +307,11 @@ impl ClusterUid {
                 "holds {bad:?}; only lower-case letters, digits and `-` make a namespace"
             ));
         }
+        // The schema's pattern starts and ends the uid with a letter or digit; so does the type,
+        // for callers that build it directly.
+        if value.starts_with('-') {
+            return Err("starts with `-`".into());
+        }
         if value.ends_with('-') {
             return Err("ends with `-`".into());
         }

@@ -1,5 +1,7 @@
 //! Directory output with atomic replacement: every file is written in full beside its final
-//! name, then renamed over it, so a reader never sees half a file.
+//! name, then renamed over it, so a reader never sees half a file. When any step fails, the
+//! directory is put back as it was: temporary files removed, replaced files restored from hard
+//! links taken before the first rename, new files removed.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
@@ -32,25 +34,89 @@ pub(super) fn write_all(dir: &Path, objects: &[RenderedObject]) -> Result<Vec<Pa
         }
     }
 
-    let mut created = Vec::with_capacity(staged.len());
+    // Keep a hard link to every file about to be replaced, so a failure part-way through the
+    // renames can put the old content back instead of leaving a mix of old and new files.
+    let mut backups = Vec::with_capacity(staged.len());
+    for file in &staged {
+        match back_up(&file.target) {
+            Ok(backup) => backups.push(backup),
+            Err(error) => {
+                remove_temps(&staged);
+                remove_backups(&backups);
+                return Err(error);
+            }
+        }
+    }
+
     for (index, file) in staged.iter().enumerate() {
-        let existed = fs::symlink_metadata(&file.target).is_ok();
         if let Err(source) = fs::rename(&file.temp, &file.target) {
             remove_temps(&staged[index..]);
-            for (path, existed) in &created {
-                if !existed {
-                    let _ = fs::remove_file(path);
-                }
-            }
+            restore(&staged[..index], &backups[..index]);
             return Err(Error::Io {
                 path: file.target.clone(),
                 source,
             });
         }
-        created.push((file.target.clone(), existed));
     }
+    remove_backups(&backups);
     sync_dir(dir);
-    Ok(created.into_iter().map(|(path, _)| path).collect())
+    Ok(staged.into_iter().map(|file| file.target).collect())
+}
+
+/// A hard link to `target` under a hidden temporary name when `target` is a file (or a
+/// symbolic link) that exists; `None` when there is nothing to keep.
+fn back_up(target: &Path) -> Result<Option<PathBuf>> {
+    match fs::symlink_metadata(target) {
+        Ok(metadata) if metadata.is_file() || metadata.is_symlink() => {}
+        // Nothing there, or a directory, which the rename will refuse to replace anyway.
+        _ => return Ok(None),
+    }
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pid = std::process::id();
+    for attempt in 0..100 {
+        let backup = target.with_file_name(format!(".{name}.{pid}.{attempt}.bak"));
+        match fs::hard_link(target, &backup) {
+            Ok(()) => return Ok(Some(backup)),
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            // A file system without hard links: a copy keeps the content (not the inode).
+            Err(_) => match fs::copy(target, &backup) {
+                Ok(_) => return Ok(Some(backup)),
+                Err(source) => {
+                    let _ = fs::remove_file(&backup);
+                    return Err(Error::Io {
+                        path: backup,
+                        source,
+                    });
+                }
+            },
+        }
+    }
+    Err(Error::Io {
+        path: target.to_path_buf(),
+        source: io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "no free backup file name after 100 tries",
+        ),
+    })
+}
+
+/// Undoes the renames already done: old files come back from their backups, new ones go.
+fn restore(renamed: &[Staged], backups: &[Option<PathBuf>]) {
+    for (file, backup) in renamed.iter().zip(backups) {
+        let _ = match backup {
+            Some(backup) => fs::rename(backup, &file.target),
+            None => fs::remove_file(&file.target),
+        };
+    }
+}
+
+fn remove_backups(backups: &[Option<PathBuf>]) {
+    for backup in backups.iter().flatten() {
+        let _ = fs::remove_file(backup);
+    }
 }
 
 /// Writes one object to a new temporary file beside its final name (in a subdirectory of `dir`

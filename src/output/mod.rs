@@ -125,6 +125,17 @@ pub struct RenderedObject {
     json: serde_json::Value,
 }
 
+/// The text of an object holding secrets (a Secret, registries.yaml) is overwritten when the
+/// object is dropped.
+impl Drop for RenderedObject {
+    fn drop(&mut self) {
+        if self.kind.holds_secrets() {
+            zeroize::Zeroize::zeroize(&mut self.text);
+            crate::secret::wipe_json(&mut self.json);
+        }
+    }
+}
+
 impl RenderedObject {
     pub(crate) fn new(
         kind: ObjectKind,
@@ -265,8 +276,9 @@ impl Bundle {
     ///
     /// Every file is first written in full to a temporary file in `dir`, then all are renamed
     /// into place. When a write fails, the temporary files are removed and no file of the
-    /// bundle appears; when a rename fails, the files this call created are removed again
-    /// (a file that existed before and was already replaced keeps the new content). Secret
+    /// bundle appears; when a rename fails, the files already renamed are undone: a file that
+    /// existed before gets its old content back (from a hard link taken before the first
+    /// rename), a new one is removed. No temporary file remains either way. Secret
     /// files are readable by the owner only (on Unix). Other files in `dir` are left alone.
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         dir::write_all(dir.as_ref(), &self.objects)

@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 use crate::model::HARBOR_NAMESPACE;
 use crate::output::Format;
 
+/// Characters that a YAML 1.1 parser takes as a line break and a YAML 1.2 parser as text
+/// (and the byte order mark): output must hold them escaped, never raw.
+const AMBIGUOUS: [char; 4] = ['\u{85}', '\u{2028}', '\u{2029}', '\u{FEFF}'];
+
 /// Parses `text`, checks it against `planned`, and returns it as JSON.
 pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> {
     let fail = |message: String| Error::SelfCheck {
@@ -28,6 +32,12 @@ pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> 
 }
 
 fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+    if let Some(c) = text.chars().find(|c| AMBIGUOUS.contains(c)) {
+        return Err(format!(
+            "the text holds a raw U+{:04X}, which YAML 1.1 and 1.2 parsers read differently",
+            u32::from(c)
+        ));
+    }
     let document = single_document(text)?;
     if let Some(api_version) = planned.kind.api_version() {
         check_identity(planned, api_version, &document)?;

@@ -103,17 +103,9 @@ fn yaml_block(value: &str, indent: usize) -> Result<Value, Error> {
     ))
 }
 
-/// `to_yaml`: a whole value as a YAML document, through serde_yaml's emitter.
+/// `to_yaml`: a whole value as a YAML document (see [`super::emit`]).
 fn to_yaml(value: &Value) -> Result<Value, Error> {
-    serde_yaml::to_string(value)
-        .map(Value::from_safe_string)
-        .map_err(|error| {
-            Error::new(
-                ErrorKind::BadSerialization,
-                "`to_yaml` cannot write this value as YAML",
-            )
-            .with_source(error)
-        })
+    super::emit::document(value).map(Value::from_safe_string)
 }
 
 /// Writes `text` as a YAML double-quoted scalar that parses back to exactly `text`.

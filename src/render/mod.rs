@@ -49,6 +49,7 @@
 //! to an object (labels, keys), not drop or change what harbor-edge puts in.
 
 mod check;
+mod emit;
 mod environment;
 mod filters;
 mod node;

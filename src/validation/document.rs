@@ -107,6 +107,7 @@ fn string_to_json(
     match resolution {
         Resolution::Unchanged => Json::String(text.to_owned()),
         Resolution::Replaced { value, whole } => {
+            findings.mark_from_macro(path);
             if whole {
                 // `nodePort: "{{.spectro.macro.port}}"` means the number, as Palette's textual
                 // substitution would give it: type the value as the schema asks.

@@ -31,6 +31,8 @@ pub(crate) struct Findings<'a> {
     warnings: Vec<Warning>,
     /// Dotted paths already reported; later steps skip them and everything below them.
     reported: BTreeSet<String>,
+    /// Dotted paths whose value came from a macro: never quoted in a message (SPEC 2.4).
+    from_macros: BTreeSet<String>,
 }
 
 impl<'a> Findings<'a> {
@@ -40,7 +42,19 @@ impl<'a> Findings<'a> {
             problems: Vec::new(),
             warnings: Vec::new(),
             reported: BTreeSet::new(),
+            from_macros: BTreeSet::new(),
         }
+    }
+
+    /// Notes that the value at `path` was written with a macro.
+    pub(crate) fn mark_from_macro(&mut self, path: &[String]) {
+        self.from_macros.insert(dotted(path));
+    }
+
+    /// True when the value at `path`, or a value above it, came from a macro: a message may
+    /// then describe it but must not quote it.
+    pub(crate) fn is_from_macro(&self, path: &[String]) -> bool {
+        (1..=path.len()).any(|len| self.from_macros.contains(&dotted(&path[..len])))
     }
 
     /// Records a problem at `path` (segments), positioned at the key or the value.
@@ -82,14 +96,15 @@ pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> 
     schema_check::check(&mut document, &mut findings);
     let config = match serde_json::from_value::<DocumentParams>(document) {
         Ok(params) => semantic::build_config(params, &mut findings),
-        Err(error) => {
+        Err(_) => {
             // The schema check removed everything that does not fit the types; reaching this
-            // means the schema and the types disagree.
+            // means the schema and the types disagree. serde's message quotes the value, which
+            // may be a secret, so it is not passed on.
             findings.problems.push(Problem {
                 kind: crate::error::ProblemKind::WrongType,
                 path: String::new(),
                 position: None,
-                message: format!("the parameters do not fit the model: {error}"),
+                message: "the parameters do not fit the model".into(),
                 hint: Some("please report this: the schema accepted what the model rejects".into()),
             });
             None

@@ -63,14 +63,17 @@ pub(crate) fn check(document: &mut Value, findings: &mut Findings<'_>) {
             .segments()
             .map(|segment| segment.to_string())
             .collect();
-        describe(error.kind(), &path, document, &mut found);
+        let quotable = !findings.is_from_macro(&path);
+        describe(error.kind(), &path, document, quotable, &mut found);
     }
     for (path, problem, at_key) in found {
+        // The value goes even when its path was reported before (a malformed macro in it):
+        // left in place, it would reach the typed model in a shape the schema rejects.
+        remove(document, &path);
         // One problem per path: `anyOf` can yield several errors for one value.
         if findings.is_reported(&path) {
             continue;
         }
-        remove(document, &path);
         findings.problem(problem, &path, at_key);
     }
 }
@@ -85,10 +88,12 @@ fn problem(kind: ProblemKind, message: String, hint: Option<String>) -> Problem 
     }
 }
 
+/// `quotable` is false for a value that came from a macro: its text is never shown.
 fn describe(
     kind: &ValidationErrorKind,
     path: &[String],
     document: &Value,
+    quotable: bool,
     out: &mut Vec<(Vec<String>, Problem, bool)>,
 ) {
     let field = Field::of(path);
@@ -134,19 +139,30 @@ fn describe(
             };
             out.push((
                 path.to_vec(),
-                typed_problem(field, value, &format!("expected {}", article(&expected))),
+                typed_problem(
+                    field,
+                    value,
+                    quotable,
+                    &format!("expected {}", article(&expected)),
+                ),
                 false,
             ));
         }
-        _ => out.push((path.to_vec(), typed_problem(field, value, ""), false)),
+        _ => out.push((
+            path.to_vec(),
+            typed_problem(field, value, quotable, ""),
+            false,
+        )),
     }
 }
 
 /// A problem about the value itself, worded for the field it sits in.
-fn typed_problem(field: Field, value: Option<&Value>, detail: &str) -> Problem {
+fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &str) -> Problem {
+    let quotable = quotable && !field.is_secret();
     let shown = match value {
-        Some(Value::Number(n)) if !field.is_secret() => format!("{n}"),
-        Some(Value::String(s)) if !field.is_secret() && s.chars().count() <= 80 => {
+        Some(_) if !quotable && !field.is_secret() => "the macro's value".to_owned(),
+        Some(Value::Number(n)) if quotable => format!("{n}"),
+        Some(Value::String(s)) if quotable && s.chars().count() <= 80 => {
             format!("{s:?}")
         }
         Some(Value::String(_)) => "a string".to_owned(),
@@ -195,6 +211,7 @@ fn typed_problem(field: Field, value: Option<&Value>, detail: &str) -> Problem {
         }
         Field::ClusterUid => {
             let reason = value
+                .filter(|_| quotable)
                 .and_then(Value::as_str)
                 .map(|uid| ClusterUid::new(uid).err().unwrap_or_default())
                 .unwrap_or_default();

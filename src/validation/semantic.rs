@@ -60,11 +60,16 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
             Ok(uid) => Some(uid),
             Err(reason) => {
                 if !findings.is_reported(&segments("cluster.uid")) {
+                    let message = if findings.is_from_macro(&segments("cluster.uid")) {
+                        "the cluster uid the macro gives is not a valid namespace part".to_owned()
+                    } else {
+                        format!("cluster uid {uid:?} {reason}")
+                    };
                     fail(
                         findings,
                         "cluster.uid",
                         ProblemKind::InvalidClusterUid,
-                        format!("cluster uid {uid:?} {reason}"),
+                        message,
                         "`cluster-<uid>` must be a namespace: lower-case letters, digits and `-`",
                     );
                 }
@@ -111,12 +116,17 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
         Some(text) => match NodePortRange::parse(&text) {
             Some(range) => range,
             None => {
+                let shown = if findings.is_from_macro(&segments("cluster.nodePortRange")) {
+                    "the macro's value".to_owned()
+                } else {
+                    format!("{text:?}")
+                };
                 fail(
                     findings,
                     "cluster.nodePortRange",
                     ProblemKind::InvalidNodePortRange,
                     format!(
-                        "node-port range {text:?} is not `<low>-<high>` with 1 <= low <= high <= 65535"
+                        "node-port range {shown} is not `<low>-<high>` with 1 <= low <= high <= 65535"
                     ),
                     "write it as the API server's --service-node-port-range, e.g. 30000-32767",
                 );
@@ -139,12 +149,16 @@ fn parse_ip(text: &str, path: &str, findings: &mut Findings<'_>) -> Option<IpAdd
     match text.trim().parse::<IpAddr>() {
         Ok(ip) => Some(ip),
         Err(_) => {
-            let shown: String = text.chars().take(64).collect();
+            let shown = if findings.is_from_macro(&segments(path)) {
+                "the macro's value".to_owned()
+            } else {
+                format!("{:?}", text.chars().take(64).collect::<String>())
+            };
             fail(
                 findings,
                 path,
                 ProblemKind::InvalidIpAddress,
-                format!("{shown:?} is not an IPv4 or IPv6 address"),
+                format!("{shown} is not an IPv4 or IPv6 address"),
                 "write an address such as 10.10.1.5 or fd00::5, without a prefix length or port",
             );
             None

@@ -1,0 +1,262 @@
+//! Sentinel tests: a recognisable secret is put in every place a secret can come from
+//! (password, private key, macro value), every error path reachable from there is taken, and
+//! no `Display`, `Debug` or CLI output may hold the sentinel (or its base64).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use harbor_edge::credentials::{Credentials, Generator};
+use harbor_edge::render::{Renderer, Target};
+use harbor_edge::{Error, MacroScope, Macros, PackInput};
+
+/// Meets the password policy, so it travels as far as a password can.
+const SENTINEL: &str = "Sentinel7Zq";
+
+fn assert_clean(what: &str, text: &str) {
+    let encoded = STANDARD.encode(SENTINEL);
+    assert!(
+        !text.contains(SENTINEL) && !text.contains(&encoded[..12]),
+        "{what} shows the secret: {text}"
+    );
+}
+
+fn assert_error_clean(what: &str, error: &Error) {
+    assert_clean(what, &format!("{error}\n{error:#}\n{error:?}\n{error:#?}"));
+}
+
+fn macros() -> Macros {
+    let mut macros = Macros::new();
+    for (scope, name) in [
+        (MacroScope::Project, "p"),
+        (MacroScope::Tenant, "t"),
+        (MacroScope::System, "s"),
+    ] {
+        macros.insert(scope, name, format!("{SENTINEL}-{name}"));
+        macros.insert(
+            scope,
+            format!("{name}bad"),
+            format!("x \"{SENTINEL}\n---\n: ["),
+        );
+    }
+    macros.insert_variable("cluster.uid", format!("{SENTINEL}-uid"));
+    macros
+}
+
+/// Each document holds one secret (password or macro value) where it breaks a rule.
+const INVALID: &[&str] = &[
+    // Password policy and type.
+    "harbor-config:\n  auth:\n    password: sentinel7zq\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  auth:\n    password: Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq Sentinel7Zq\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  auth:\n    password: {Sentinel7Zq: 1}\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  auth:\n    password: [Sentinel7Zq]\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    // Macro values in places where they are invalid.
+    "harbor-config:\n  service:\n    harbor:\n      https:\n        nodePort: \"{{.spectro.macro.p}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  service:\n    serviceType: \"{{.spectro.macro.t}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  storage:\n    registry: \"{{.spectro.macro.s}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  service:\n    metrics:\n      enabled: \"{{.spectro.macro.p}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config: {}\ncluster: {uid: \"{{.spectro.macro.tbad}}\", vip: \"{{.spectro.macro.p}}\"}\n",
+    "harbor-config: {}\ncluster: {uid: \"{{.spectro.system.cluster.uid}}\", vip: 10.0.0.5, nodeIps: [\"{{.spectro.macro.s}}\"], nodePortRange: \"{{.spectro.macro.pbad}}\"}\n",
+    "harbor-config:\n  auth:\n    password: \"{{.spectro.macro.pbad}}\"\n  storage:\n    storageClass: \"{{.spectro.macro.missing}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+];
+
+#[test]
+fn validation_errors_never_show_a_password_or_macro_value() {
+    for text in INVALID {
+        let error = PackInput::from_yaml_str(text)
+            .and_then(|input| input.resolve(&macros()))
+            .expect_err(text);
+        assert_error_clean(text, &error);
+    }
+}
+
+#[test]
+fn credential_errors_never_show_the_provided_key() {
+    let body = STANDARD.encode(format!("{SENTINEL}{SENTINEL}{SENTINEL}"));
+    let keys = [
+        format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n"),
+        format!("-----BEGIN EC PRIVATE KEY-----\n{body}\n-----END EC PRIVATE KEY-----\n"),
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n"),
+        format!("-----BEGIN PRIVATE KEY-----\n{SENTINEL}!\n-----END PRIVATE KEY-----\n"),
+        format!("{SENTINEL} is not PEM"),
+    ];
+    // A real certificate, so the key is what fails.
+    let config = common::minimal_config();
+    let generated = Credentials::resolve(&config, None, &mut Generator::reproducible(3, None))
+        .expect("credentials");
+    for key in keys {
+        let text = format!(
+            "harbor-config:\n  auth:\n    certs:\n      cert: {}\n      key: {}\ncluster: {{uid: edge-01, vip: 10.10.1.5}}\n",
+            serde_json::to_string(&generated.tls.certificate_chain).expect("json"),
+            serde_json::to_string(&key).expect("json"),
+        );
+        let result = PackInput::from_yaml_str(&text)
+            .and_then(|input| input.resolve(&Macros::new()))
+            .and_then(|validated| {
+                Credentials::resolve(
+                    &validated.config,
+                    None,
+                    &mut Generator::reproducible(1, None),
+                )
+            });
+        let error = result.expect_err("an unreadable key is an error");
+        assert_error_clean("provided key", &error);
+    }
+}
+
+fn override_dir(name: &str, text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(name), text).expect("write");
+    dir
+}
+
+/// Templates that try to put a secret where it does not belong, or in an error.
+const DISHONEST: &[(&str, &str)] = &[
+    ("secret-admin-password.yaml.j2", "{{ password }}"),
+    ("secret-admin-password.yaml.j2", "{{ password | int }}"),
+    (
+        "secret-admin-password.yaml.j2",
+        "{{ password | nonexistent }}",
+    ),
+    (
+        "secret-admin-password.yaml.j2",
+        "{{ password[100] | yaml }}",
+    ),
+    ("secret-admin-password.yaml.j2", "{{ password + 1 }}"),
+    ("secret-admin-password.yaml.j2", "{% include password %}"),
+    ("secret-admin-password.yaml.j2", "{{ password | yaml }}"),
+    (
+        "secret-admin-password.yaml.j2",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ password | yaml }}\n  namespace: harbor\n",
+    ),
+    (
+        "secret-admin-password.yaml.j2",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ name | yaml }}\n  namespace: {{ namespace | yaml }}\ntype: {{ password | yaml }}\ndata:\n  HARBOR_ADMIN_PASSWORD: {{ password | b64 }}\n",
+    ),
+    (
+        "secret-admin-password.yaml.j2",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ name | yaml }}\n  namespace: {{ namespace | yaml }}\ntype: Opaque\ndata:\n  {{ password | yaml }}: {{ password | b64 }}\n",
+    ),
+    (
+        "secret-tls.yaml.j2",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ name | yaml }}\n  namespace: {{ namespace | yaml }}\n  labels: {a: {{ tls.private_key | yaml }}}\ntype: kubernetes.io/tls\ndata: {}\n",
+    ),
+    (
+        "namespace.yaml.j2",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ name | yaml }}\n  x: [{{ name | yaml }}\n",
+    ),
+];
+
+#[test]
+fn template_and_self_check_errors_never_show_a_secret() {
+    let mut credentials = common::credentials_with_password(SENTINEL);
+    credentials.tls.private_key = format!("-----BEGIN PRIVATE KEY-----\n{SENTINEL}\n").into();
+    for (name, text) in DISHONEST {
+        let dir = override_dir(name, text);
+        let result = Renderer::from_dir(dir.path()).and_then(|renderer| {
+            renderer.render(&common::minimal_config(), &credentials, Target::K3s)
+        });
+        match result {
+            Err(error) => assert_error_clean(text, &error),
+            Ok(_) => panic!("{text}: a dishonest template must fail"),
+        }
+    }
+}
+
+#[test]
+fn debug_of_credentials_bundles_and_inputs_never_shows_a_secret() {
+    let mut credentials = common::credentials_with_password(SENTINEL);
+    credentials.tls.private_key = format!("-----BEGIN PRIVATE KEY-----\n{SENTINEL}\n").into();
+    credentials.tls.ca_private_key = Some(SENTINEL.into());
+    let bundle = common::render(&common::minimal_config(), &credentials, Target::Helm);
+    assert_clean("credentials", &format!("{credentials:?} {credentials:#?}"));
+    assert_clean("bundle", &format!("{bundle:?} {bundle:#?}"));
+    for object in bundle.objects() {
+        assert_clean("object", &format!("{object:?}"));
+    }
+    assert_clean("macros", &format!("{:?} {:#?}", macros(), macros()));
+}
+
+fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_output_of_every_failing_subcommand_never_shows_a_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let macros = format!(
+        "project:\n  p: \"{SENTINEL}-p\"\n  pbad: \"x {SENTINEL} ]\"\ntenant:\n  t: \"{SENTINEL}-t\"\nvariables:\n  cluster.uid: \"{SENTINEL}-uid\"\n"
+    );
+    std::fs::write(dir.path().join("macros.yaml"), macros).expect("write");
+    let inputs = [
+        format!("harbor-config:\n  auth:\n    password: {}\ncluster: {{uid: a, vip: 10.0.0.5}}\n", SENTINEL.to_lowercase()),
+        "harbor-config:\n  service:\n    harbor:\n      https:\n        nodePort: \"{{.spectro.macro.p}}\"\ncluster: {uid: \"{{.spectro.system.cluster.uid}}\", vip: \"{{.spectro.macro.t}}\"}\n".to_owned(),
+        format!("harbor-config:\n  auth:\n    password: \"{{{{.spectro.macro.pbad}}}}\"\n    certs:\n      cert: x\n      key: \"-----BEGIN PRIVATE KEY-----\\n{SENTINEL}\\n-----END PRIVATE KEY-----\\n\"\ncluster: {{uid: a, vip: 10.0.0.5}}\n"),
+        format!("harbor-config:\n  auth:\n    password: {SENTINEL}\n    certs:\n      cert: \"-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n\"\n      key: \"-----BEGIN PRIVATE KEY-----\\n{SENTINEL}\\n-----END PRIVATE KEY-----\\n\"\ncluster: {{uid: a, vip: 10.0.0.5}}\n"),
+    ];
+    let leaky = dir.path().join("leaky");
+    std::fs::create_dir(&leaky).expect("mkdir");
+    std::fs::write(
+        leaky.join("secret-admin-password.yaml.j2"),
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ password | yaml }}\n  namespace: harbor\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("existing.yaml"), format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: harbor-tls, namespace: harbor}}\ndata:\n  tls.key: \"{}!\"\n", STANDARD.encode(SENTINEL))).expect("write");
+    std::fs::write(
+        dir.path().join("good.yaml"),
+        format!("harbor-config:\n  auth:\n    password: {SENTINEL}\ncluster: {{uid: a, vip: 10.0.0.5}}\n"),
+    )
+    .expect("write");
+
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    for (index, input) in inputs.iter().enumerate() {
+        let file = format!("input-{index}.yaml");
+        std::fs::write(dir.path().join(&file), input).expect("write");
+        for command in ["validate", "defaults", "render", "credentials"] {
+            runs.push(vec![
+                command.into(),
+                file.clone(),
+                "--macros".into(),
+                "macros.yaml".into(),
+            ]);
+        }
+    }
+    for extra in [
+        vec!["--templates", "leaky"],
+        vec!["--existing", "existing.yaml"],
+        vec!["--seed", "1", "--not-before", "not-a-time"],
+    ] {
+        let mut args = vec!["render".to_owned(), "good.yaml".to_owned()];
+        args.extend(extra.into_iter().map(str::to_owned));
+        runs.push(args);
+    }
+    runs.push(vec![
+        "credentials".into(),
+        "good.yaml".into(),
+        "--existing".into(),
+        "existing.yaml".into(),
+    ]);
+
+    for args in runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = run(dir.path(), &args);
+        // validate and defaults pass where only the credentials are wrong.
+        if matches!(args[0], "render" | "credentials") {
+            assert_ne!(code, Some(0), "{args:?} should fail: {stderr}");
+        }
+        assert_clean(&format!("{args:?} stdout"), &stdout);
+        assert_clean(&format!("{args:?} stderr"), &stderr);
+    }
+}
