@@ -103,13 +103,3 @@ pub(crate) fn wipe_yaml(value: &mut serde_yaml::Value) {
         _ => {}
     }
 }
-
-/// Overwrites every string value in a JSON tree.
-pub(crate) fn wipe_json(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::String(text) => text.zeroize(),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(wipe_json),
-        serde_json::Value::Object(object) => object.values_mut().for_each(wipe_json),
-        _ => {}
-    }
-}

@@ -122,7 +122,6 @@ pub struct RenderedObject {
     file_name: String,
     template: &'static str,
     text: String,
-    json: serde_json::Value,
 }
 
 /// The text of an object holding secrets (a Secret, registries.yaml) is overwritten when the
@@ -131,7 +130,6 @@ impl Drop for RenderedObject {
     fn drop(&mut self) {
         if self.kind.holds_secrets() {
             zeroize::Zeroize::zeroize(&mut self.text);
-            crate::secret::wipe_json(&mut self.json);
         }
     }
 }
@@ -144,7 +142,6 @@ impl RenderedObject {
         file_name: String,
         template: &'static str,
         text: String,
-        json: serde_json::Value,
     ) -> Self {
         Self {
             kind,
@@ -153,7 +150,6 @@ impl RenderedObject {
             file_name,
             template,
             text,
-            json,
         }
     }
 
@@ -189,9 +185,18 @@ impl RenderedObject {
         &self.text
     }
 
-    /// The same content as JSON data (a PEM file as a JSON string).
-    pub fn json(&self) -> &serde_json::Value {
-        &self.json
+    /// The same content as JSON data (a PEM file as a JSON string). Computed from the text on
+    /// each call, so rendering pays nothing for it; the self-check made sure the text parses
+    /// and has a JSON form.
+    pub fn json(&self) -> serde_json::Value {
+        let parsed = match self.kind.format() {
+            Format::Yaml => serde_yaml::from_str::<serde_json::Value>(&self.text).ok(),
+            Format::Toml => toml::from_str::<toml::Table>(&self.text)
+                .ok()
+                .and_then(|table| serde_json::to_value(table).ok()),
+            Format::Pem => Some(serde_json::Value::String(self.text.clone())),
+        };
+        parsed.unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -262,12 +267,8 @@ impl Bundle {
     /// ending in a line break (`jq '.[]'` gives one object per line; for `k3s` every element is
     /// a Kubernetes object). Keys inside each object are sorted.
     pub fn to_json(&self) -> String {
-        let documents = serde_json::Value::Array(
-            self.objects
-                .iter()
-                .map(|object| object.json.clone())
-                .collect(),
-        );
+        let documents =
+            serde_json::Value::Array(self.objects.iter().map(RenderedObject::json).collect());
         format!("{documents:#}\n")
     }
 

@@ -17,8 +17,8 @@ use crate::output::Format;
 /// (and the byte order mark): output must hold them escaped, never raw.
 const AMBIGUOUS: [char; 4] = ['\u{85}', '\u{2028}', '\u{2029}', '\u{FEFF}'];
 
-/// Parses `text`, checks it against `planned`, and returns it as JSON.
-pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> {
+/// Parses `text` and checks it against `planned`.
+pub(crate) fn check(planned: &Planned, text: &str) -> Result<()> {
     let fail = |message: String| Error::SelfCheck {
         template: planned.template.to_owned(),
         object: planned.label(),
@@ -31,7 +31,7 @@ pub(crate) fn check(planned: &Planned, text: &str) -> Result<serde_json::Value> 
     }
 }
 
-fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<(), String> {
     if let Some(c) = text.chars().find(|c| AMBIGUOUS.contains(c)) {
         return Err(format!(
             "the text holds a raw U+{:04X}, which YAML 1.1 and 1.2 parsers read differently",
@@ -42,8 +42,9 @@ fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::
     if let Some(api_version) = planned.kind.api_version() {
         check_identity(planned, api_version, &document)?;
     }
-    let json = serde_json::to_value(&document)
-        .map_err(|_| "the document has no JSON form (a key that is not a string?)".to_owned())?;
+    if !has_string_keys(&document) {
+        return Err("the document has no JSON form (a key that is not a string)".to_owned());
+    }
     match &planned.expect {
         Expect::Identity => {}
         Expect::Secret { secret_type, data } => check_secret(&document, secret_type, data)?,
@@ -56,6 +57,8 @@ fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::
             }
         }
         Expect::Json { values } => {
+            let json = serde_json::to_value(&document)
+                .map_err(|_| "the document has no JSON form".to_owned())?;
             if !json_contains(&json, values) {
                 return Err("the document drops or changes values harbor-edge computed".into());
             }
@@ -64,10 +67,23 @@ fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<serde_json::
             return Err("a YAML object planned with a TOML or PEM expectation".into());
         }
     }
-    Ok(json)
+    Ok(())
 }
 
-fn check_toml(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+/// Whether every mapping key is a string, so the document has a JSON form
+/// ([`crate::output::RenderedObject::json`]).
+fn has_string_keys(value: &Value) -> bool {
+    match value {
+        Value::Mapping(mapping) => mapping
+            .iter()
+            .all(|(key, value)| key.is_string() && has_string_keys(value)),
+        Value::Sequence(items) => items.iter().all(has_string_keys),
+        Value::Tagged(tagged) => has_string_keys(&tagged.value),
+        _ => true,
+    }
+}
+
+fn check_toml(planned: &Planned, text: &str) -> std::result::Result<(), String> {
     // toml's message may quote the line; report the position only.
     let table: toml::Table = toml::from_str(text).map_err(|error| match error.span() {
         Some(span) => format!("not valid TOML at byte {}", span.start),
@@ -76,7 +92,7 @@ fn check_toml(planned: &Planned, text: &str) -> std::result::Result<serde_json::
     let json = serde_json::to_value(&table)
         .map_err(|_| "the TOML document has no JSON form".to_owned())?;
     match &planned.expect {
-        Expect::Toml { values } if json_contains(&json, values) => Ok(json),
+        Expect::Toml { values } if json_contains(&json, values) => Ok(()),
         Expect::Toml { .. } => {
             Err("the document drops or changes values harbor-edge computed".into())
         }
@@ -84,7 +100,7 @@ fn check_toml(planned: &Planned, text: &str) -> std::result::Result<serde_json::
     }
 }
 
-fn check_pem(planned: &Planned, text: &str) -> std::result::Result<serde_json::Value, String> {
+fn check_pem(planned: &Planned, text: &str) -> std::result::Result<(), String> {
     let Expect::Pem { text: expected } = &planned.expect else {
         return Err("a PEM object planned without a PEM expectation".into());
     };
@@ -101,7 +117,7 @@ fn check_pem(planned: &Planned, text: &str) -> std::result::Result<serde_json::V
     if rendered.is_empty() || rendered != wanted {
         return Err("the PEM text does not hold exactly the CA certificate".into());
     }
-    Ok(serde_json::Value::String(text.to_owned()))
+    Ok(())
 }
 
 /// Whether `actual` holds everything in `expected` (objects may have more keys).

@@ -249,7 +249,7 @@ impl Renderer {
         // One final line break, whatever the template's whitespace control left.
         let mut yaml = text.trim_end_matches('\n').to_owned();
         yaml.push('\n');
-        let json = check::check(&planned, &yaml)?;
+        check::check(&planned, &yaml)?;
         Ok(RenderedObject::new(
             planned.kind,
             planned.name,
@@ -257,7 +257,6 @@ impl Renderer {
             planned.file_name,
             template,
             yaml,
-            json,
         ))
     }
 }
