@@ -9,7 +9,6 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
 use harbor_edge::Error;
@@ -141,14 +140,6 @@ fn rewriting_a_directory_replaces_every_file_and_leaves_no_backup() {
     }
 }
 
-fn harbor_edge(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
 fn example(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
@@ -161,7 +152,7 @@ fn example(name: &str) -> String {
 fn the_existing_input_is_never_modified() {
     let dir = tempfile::tempdir().expect("tempdir");
     let minimal = example("minimal.yaml");
-    let first = harbor_edge(dir.path(), &["render", &minimal, "--seed", "1"]);
+    let first = common::harbor_edge_in(dir.path(), &["render", &minimal, "--seed", "1"]);
     assert_eq!(first.status.code(), Some(0));
     let existing = dir.path().join("existing.yaml");
     fs::write(&existing, &first.stdout).expect("write");
@@ -190,7 +181,7 @@ fn the_existing_input_is_never_modified() {
         ],
         vec!["credentials", &minimal, "--existing", "existing.yaml"],
     ] {
-        let output = harbor_edge(dir.path(), &args);
+        let output = common::harbor_edge_in(dir.path(), &args);
         assert_eq!(output.status.code(), Some(0), "{args:?}");
         assert_eq!(fs::read(&existing).expect("read"), bytes, "{args:?}");
         assert_eq!(mtime(&existing), modified, "{args:?}");
@@ -201,7 +192,7 @@ fn the_existing_input_is_never_modified() {
 fn render_refuses_to_overwrite_its_existing_input() {
     let dir = tempfile::tempdir().expect("tempdir");
     let minimal = example("minimal.yaml");
-    let first = harbor_edge(
+    let first = common::harbor_edge_in(
         dir.path(),
         &["render", &minimal, "--seed", "1", "--out", "out"],
     );
@@ -211,7 +202,7 @@ fn render_refuses_to_overwrite_its_existing_input() {
     let before = snapshot(&dir.path().join("out"));
     let modified = mtime(&existing);
 
-    let output = harbor_edge(
+    let output = common::harbor_edge_in(
         dir.path(),
         &[
             "render",

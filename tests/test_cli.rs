@@ -1,14 +1,8 @@
 //! The command line: exit codes and what it prints.
 
-use std::process::{Command, Output};
+mod common;
 
-fn harbor_edge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use common::harbor_edge;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -1,5 +1,7 @@
 //! Preflight: one test per rule, inventory parsing, and the `preflight` subcommand's exit codes.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -363,21 +365,13 @@ fn malformed_inventory_values_are_errors_with_paths() {
     }
 }
 
-fn run_cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
 fn cli_preflight_exits_1_on_error_findings() {
-    let output = run_cli(&[
+    let output = common::harbor_edge(&[
         "preflight",
         "examples/minimal.yaml",
         "--inventory",
@@ -395,7 +389,7 @@ fn cli_preflight_exits_1_on_error_findings() {
 
 #[test]
 fn cli_preflight_exits_0_with_warnings_printed() {
-    let output = run_cli(&[
+    let output = common::harbor_edge(&[
         "preflight",
         "examples/minimal.yaml",
         "--inventory",
@@ -409,7 +403,7 @@ fn cli_preflight_exits_0_with_warnings_printed() {
 
 #[test]
 fn cli_preflight_exits_0_on_a_clean_inventory() {
-    let output = run_cli(&[
+    let output = common::harbor_edge(&[
         "preflight",
         "examples/minimal.yaml",
         "--inventory",
@@ -421,7 +415,7 @@ fn cli_preflight_exits_0_on_a_clean_inventory() {
 
 #[test]
 fn cli_preflight_exits_2_on_missing_inventory_file() {
-    let output = run_cli(&[
+    let output = common::harbor_edge(&[
         "preflight",
         "examples/minimal.yaml",
         "--inventory",
@@ -433,7 +427,7 @@ fn cli_preflight_exits_2_on_missing_inventory_file() {
 
 #[test]
 fn cli_preflight_exits_2_without_inventory_option() {
-    let output = run_cli(&["preflight", "examples/minimal.yaml"]);
+    let output = common::harbor_edge(&["preflight", "examples/minimal.yaml"]);
     assert_eq!(output.status.code(), Some(2));
 }
 
@@ -446,7 +440,7 @@ fn cli_preflight_exits_1_on_invalid_parameters_or_inventory() {
             "tests/inputs/inventory-unknown-field.yaml",
         ),
     ] {
-        let output = run_cli(&["preflight", parameters, "--inventory", inventory]);
+        let output = common::harbor_edge(&["preflight", parameters, "--inventory", inventory]);
         assert_eq!(output.status.code(), Some(1), "{parameters} {inventory}");
     }
 }

@@ -1,15 +1,10 @@
 //! `harbor-edge render`: the main job through the command line.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn harbor_edge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the binary runs")
-}
+use std::path::Path;
+
+use common::harbor_edge;
 
 fn kinds(stream: &[u8]) -> Vec<String> {
     use serde::Deserialize;

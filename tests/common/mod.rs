@@ -151,3 +151,17 @@ pub fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
 pub fn values_for(yaml: &str) -> Value {
     values_of(&render(&config(yaml), &credentials(), Target::K3s))
 }
+
+/// Runs the `harbor-edge` binary in the crate's folder (paths such as `examples/…` resolve).
+pub fn harbor_edge(args: &[&str]) -> std::process::Output {
+    harbor_edge_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs the `harbor-edge` binary in `dir`.
+pub fn harbor_edge_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
