@@ -128,4 +128,18 @@ fn the_cli_size_limit_is_configurable() {
     let (code, stderr, _) = validate_cli(&big, &[]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("limit of 1048576 bytes"), "{stderr}");
+
+    // The macros file is held to the same limit.
+    let macros = dir.path().join("macros.yaml");
+    std::fs::write(&macros, format!("project: {{}}\n#{}\n", "x".repeat(500))).expect("write");
+    let macros = macros.to_str().expect("UTF-8 path");
+    let (code, _, _) = validate_cli(&example, &["--macros", macros]);
+    assert_eq!(code, Some(0));
+    let (code, stderr, _) =
+        validate_cli(&example, &["--macros", macros, "--max-input-bytes", "300"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("macros.yaml is larger than the limit of 300 bytes"),
+        "{stderr}"
+    );
 }

@@ -35,7 +35,8 @@ impl InputArgs {
             max_bytes: self.max_input_bytes,
             ..InputLimits::default()
         };
-        let text = read_at_most(&self.file, limits.max_bytes)?;
+        let raise = " (raise it with --max-input-bytes)";
+        let text = read_at_most(&self.file, limits.max_bytes, raise)?;
         let mut input = PackInput::from_yaml_str_with_limits(&text, limits)?;
         if let Some(uid) = &self.cluster_uid {
             input.set_cluster_uid(uid);
@@ -44,29 +45,26 @@ impl InputArgs {
             input.set_cluster_vip(vip);
         }
         let macros = match &self.macros {
-            Some(path) => Macros::from_yaml_str(&read(path)?)?,
+            Some(path) => Macros::from_yaml_str(&read_at_most(path, limits.max_bytes, raise)?)?,
             None => Macros::new(),
         };
         input.resolve(&macros)
     }
 }
 
-/// Reads a file, or stdin for `-`. The text may hold secrets: it is overwritten when dropped.
+/// Largest side input (`--existing`, `--inventory`) read: generous for a dump of many Secrets,
+/// still a bound on memory for a hostile or mistaken file.
+const SIDE_INPUT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads a side input file, or stdin for `-`, up to [`SIDE_INPUT_LIMIT`]. The text may hold
+/// secrets: it is overwritten when dropped.
 pub(crate) fn read(path: &PathBuf) -> Result<Zeroizing<String>, Error> {
-    let result = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
-    result.map(Zeroizing::new).map_err(|source| Error::Io {
-        path: path.clone(),
-        source,
-    })
+    read_at_most(path, SIDE_INPUT_LIMIT, "")
 }
 
 /// Reads a file (or stdin for `-`) but stops past `limit` bytes, so an oversized input costs
 /// no more memory than the limit.
-fn read_at_most(path: &PathBuf, limit: usize) -> Result<Zeroizing<String>, Error> {
+fn read_at_most(path: &PathBuf, limit: usize, hint: &str) -> Result<Zeroizing<String>, Error> {
     let io_error = |source| Error::Io {
         path: path.clone(),
         source,
@@ -82,7 +80,7 @@ fn read_at_most(path: &PathBuf, limit: usize) -> Result<Zeroizing<String>, Error
     if bytes.len() > limit {
         return Err(Error::Syntax {
             message: format!(
-                "{} is larger than the limit of {limit} bytes (raise it with --max-input-bytes)",
+                "{} is larger than the limit of {limit} bytes{hint}",
                 path.display()
             ),
             position: None,
