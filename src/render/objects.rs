@@ -45,12 +45,8 @@ pub(crate) enum Expect {
     },
     /// The chart, its pinned version, target namespace and exactly these values.
     HelmChart { values_yaml: String },
-    /// A YAML mapping holding at least these values.
-    HelmValues { values: serde_yaml::Value },
-    /// A YAML document holding at least these values (given as JSON data).
-    Json { values: serde_json::Value },
-    /// A TOML document holding at least these values (given as JSON data).
-    Toml { values: serde_json::Value },
+    /// A YAML or TOML document holding at least these values (mappings may have more keys).
+    Contains { values: serde_yaml::Value },
     /// PEM text equal to this, holding at least one certificate.
     Pem { text: String },
 }
@@ -169,7 +165,7 @@ pub(crate) fn helm_values(values: &HelmValues) -> Result<Planned, serde_yaml::Er
         namespace: None,
         file_name: "values.yaml".to_owned(),
         context: context! { chart => chart(), values => Value::from(Serde(values)) },
-        expect: Expect::HelmValues {
+        expect: Expect::Contains {
             values: serde_yaml::to_value(values)?,
         },
     })
