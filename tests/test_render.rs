@@ -9,10 +9,11 @@ use harbor_edge::render::Target;
 use harbor_edge::{MacroScope, Macros, ObjectKind};
 use serde_yaml::Value;
 
-const REFERENCE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/reference/harbor-chart-1.19.1-values-paths.tsv"
-);
+/// The chart's value keys (dotted path, TAB, type of the default), kept in the repository and
+/// derived from the chart's values.yaml by `.ci/derive-values-paths.py` (CI checks the copy is
+/// current). Helm ignores unknown values keys silently, so this check adds what `helm template`
+/// cannot: a misspelled key would otherwise change nothing and pass.
+const REFERENCE: &str = include_str!("data/harbor-chart-1.19.1-values-paths.tsv");
 
 #[test]
 fn k3s_stream_has_two_namespaces_three_secrets_one_helmchart() {
@@ -375,8 +376,8 @@ fn rendering_is_deterministic() {
 
 /// Reads the chart's values reference: dotted path -> type.
 fn reference() -> HashMap<String, String> {
-    let text = std::fs::read_to_string(REFERENCE).expect("reference TSV beside the repository");
-    text.lines()
+    REFERENCE
+        .lines()
         .filter_map(|line| line.split_once('\t'))
         .map(|(path, kind)| (path.to_owned(), kind.to_owned()))
         .collect()
