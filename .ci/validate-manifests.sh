@@ -9,7 +9,7 @@
 # line and do not fail the run.
 #
 # Environment:
-#   VENV          Python venv to create or reuse (default target/ci-venv)
+#   VENV          Python venv to create or reuse (default target/ci-venv; see .ci/venv.sh)
 #   K8S_VERSIONS  Kubernetes versions to validate against (default "1.34 1.37")
 # Exit: 0 all valid, 1 a manifest is invalid, 2 usage, setup or missing schemas.
 set -euo pipefail
@@ -22,11 +22,7 @@ fi
 VENV="${VENV:-target/ci-venv}"
 K8S_VERSIONS="${K8S_VERSIONS:-1.34 1.37}"
 
-if [ ! -x "$VENV/bin/kubernetes-validate" ]; then
-    echo "validate-manifests: installing kubernetes-validate into $VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check kubernetes-validate
-fi
+VENV="$VENV" bash "$(dirname "$0")/venv.sh" >/dev/null
 echo "validate-manifests: $("$VENV/bin/kubernetes-validate" --version 2>&1 | tail -n 1)"
 
 # Every requested version must have strict schemas in the installed package.
