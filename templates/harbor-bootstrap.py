@@ -512,7 +512,8 @@ def ensure_project(harbor, name, public, registry_id=None):
     what = f"project {name}"
     project = harbor.find("/projects", name)
     if project is None:
-        body = {"project_name": name, "metadata": {"public": "true" if public else "false"}}
+        metadata = {"public": "true" if public else "false"}  # a string in Harbor's API
+        body = {"project_name": name, "metadata": metadata}
         if registry_id is not None:
             body["registry_id"] = registry_id
         created = harbor.create("/projects", body, what)

@@ -186,7 +186,7 @@ class ApiDoc:
             spec = body_specs[0]
             if not body:
                 if spec.get("required"):
-                    problems.append("the request body ({}) is required".format(spec["name"]))
+                    problems.append(f"the request body ({spec['name']}) is required")
             else:
                 content_type = lower_headers.get("content-type", "").split(";")[0].strip()
                 consumes = operation.get("consumes", self.doc.get("consumes", ["application/json"]))
@@ -243,7 +243,7 @@ class ApiDoc:
             if not checks[kind](value):
                 return problems + [f"{where} is {json_type(value)}, not {kind}"]
         if "enum" in schema and value not in schema["enum"]:
-            problems.append("{} {!r} is not one of {}".format(where, value, schema["enum"]))
+            problems.append(f"{where} {value!r} is not one of {schema['enum']}")
         if isinstance(value, str):
             if "maxLength" in schema and len(value) > schema["maxLength"]:
                 problems.append(f"{where} is longer than {schema['maxLength']}")
@@ -421,7 +421,7 @@ class Harbor:
         url = normalize_url(body.get("url", ""))
         if body.get("type") not in REGISTRY_TYPES:
             raise HarborError(
-                400, "BAD_REQUEST", "adapter factory for {} not found".format(body.get("type"))
+                400, "BAD_REQUEST", f"adapter factory for {body.get('type')} not found"
             )
         registry = {
             "id": self.next_id(self.registries, "id"),
@@ -470,7 +470,7 @@ class Harbor:
                 raise HarborError(500, "UNKNOWN", f"failed to get the registry {registry_id}")
             if registry["type"] not in PROXY_CACHE_TYPES:
                 raise HarborError(
-                    400, "BAD_REQUEST", "unsupported registry type {}".format(registry["type"])
+                    400, "BAD_REQUEST", f"unsupported registry type {registry['type']}"
                 )
         project = {
             "project_id": self.next_id(self.projects, "project_id"),
@@ -522,12 +522,12 @@ class Harbor:
         )
         if project is None:
             raise HarborError(
-                404, "NOT_FOUND", "project {} not found".format(permissions[0].get("namespace"))
+                404, "NOT_FOUND", f"project {permissions[0].get('namespace')} not found"
             )
         secret = "S" + secrets.token_hex(16) + "a1"
         robot = {
             "id": self.next_id(self.robots, "id"),
-            "name": "{}+{}".format(project["name"], name),
+            "name": f"{project['name']}+{name}",
             "project_id": project["project_id"],
             "description": body.get("description", ""),
             "duration": duration,
@@ -569,7 +569,7 @@ class Harbor:
             raise unauthorized()
         robot = next((r for r in self.robots if r["id"] == int(params["robot_id"])), None)
         if robot is None:
-            raise HarborError(404, "NOT_FOUND", "robot {} not found".format(params["robot_id"]))
+            raise HarborError(404, "NOT_FOUND", f"robot {params['robot_id']} not found")
         secret = body.get("secret", "")
         if secret:
             valid = 8 <= len(secret) <= 128 and all(
@@ -718,18 +718,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(status, answer, headers)
 
     def answer(self, harbor, raw, entry):
+        """(status, answer, headers, violations) for one request."""
         api = self.server.api
         try:
-            template, operation, violations = api.check_request(
+            _, operation, violations = api.check_request(
                 self.command, self.path, dict(self.headers), raw
             )
         except Violation as violation:
-            return (
-                violation.status,
-                error_body("CONTRACT", violation.message),
-                {},
-                [violation.message],
-            )
+            return contract_failure(violation)
         entry["operation"] = operation.get("operationId")
         caller = harbor.caller(self.headers)
         entry["user"] = caller if caller in (None, "admin") else ROBOT_PREFIX + caller[1]["name"]
@@ -740,7 +736,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if harbor.down > 0:
             harbor.down -= 1
             return 503, "503 Service Temporarily Unavailable", {}, []
-        failure = "{} {}".format(self.command, entry["path"])
+        failure = f"{self.command} {entry['path']}"
         if failure in harbor.failures:
             harbor.failures.remove(failure)
             return 500, error_body("UNKNOWN", "internal server error (injected)"), {}, []
@@ -753,12 +749,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except HarborError as error:
             status, answer, headers = error.status, error.body, {}
         except Violation as violation:
-            return (
-                violation.status,
-                error_body("CONTRACT", violation.message),
-                {},
-                [violation.message],
-            )
+            return contract_failure(violation)
         if not isinstance(answer, str):
             violations = api.check_response(operation, status, answer)
         return status, answer, headers, violations
@@ -783,6 +774,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def error_body(code, message):
     return {"errors": [{"code": code, "message": message}]}
+
+
+def contract_failure(violation):
+    return violation.status, error_body("CONTRACT", violation.message), {}, [violation.message]
 
 
 class Server(http.server.ThreadingHTTPServer):
