@@ -291,6 +291,15 @@ fn tls_is_verified_with_the_given_ca() {
     let line = run.error_line();
     assert!(line.contains("TLS verification of"), "{line}");
     assert!(line.contains("ca_file"), "{line}");
+
+    // The right CA, but a name the certificate does not carry (its IP SAN is 127.0.0.1).
+    let ca = write_ca(dir.path(), &setup.ca);
+    let mut config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    config["harbor_url"] = json!(format!("https://localhost:{}", harbor.port));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.error_line().contains("Hostname mismatch"), "{run:?}");
+
     assert!(
         harbor.requests().is_empty(),
         "no request without a trusted connection"
@@ -481,6 +490,42 @@ fn palette_on_a_fresh_harbor_creates_project_and_pull_only_robot() {
     assert_eq!(login.path(), "/api/v2.0/users/current/permissions");
     assert_eq!(login.user(), Some("robot$spectro-images+nodes"));
     assert_eq!(login.status(), Some(200));
+}
+
+#[test]
+fn palette_conflict_on_robot_create_still_sets_the_secret() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = StandInOptions {
+        conflicts: vec!["project:spectro-images".into(), "robot:nodes".into()],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let writes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.writes())
+        .map(|r| (r.method(), r.path(), r.status()))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            ("POST", PROJECTS, Some(409)),
+            ("POST", ROBOTS, Some(409)),
+            ("PATCH", "/api/v2.0/robots/1", Some(200)),
+        ]
+    );
+    // The robot someone else made holds Harbor's random secret until the script sets ours.
+    assert_eq!(
+        harbor.state()["robots"][0]["secret_sha256"],
+        sha256_hex(&setup.robot_secret)
+    );
 }
 
 #[test]
