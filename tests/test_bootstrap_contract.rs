@@ -1,0 +1,813 @@
+//! The bootstrap Job's script (`templates/harbor-bootstrap.py`) against a stand-in for Harbor's
+//! API that holds every request to Harbor's API document (`HARBOR_API_DOC`, see
+//! `tests/bootstrap/mod.rs`): what it creates on a fresh Harbor, that a rerun creates nothing,
+//! how it waits, and how it fails.
+
+mod bootstrap;
+
+use bootstrap::{
+    HOSTS, Request, StandIn, StandInOptions, assert_contract_kept, palette_config,
+    proxy_cache_config, run_script, sent, setup, upstreams, validate, write_ca,
+};
+use serde_json::{Value, json};
+
+const REGISTRIES: &str = "/api/v2.0/registries";
+const PROJECTS: &str = "/api/v2.0/projects";
+const ROBOTS: &str = "/api/v2.0/robots";
+const PING: &str = "/api/v2.0/ping";
+
+fn admin_env(setup: &bootstrap::Setup) -> Vec<(&'static str, &str)> {
+    vec![("HARBOR_ADMIN_PASSWORD", setup.admin_password.as_str())]
+}
+
+fn palette_env(setup: &bootstrap::Setup) -> Vec<(&'static str, &str)> {
+    vec![
+        ("HARBOR_ADMIN_PASSWORD", setup.admin_password.as_str()),
+        ("HARBOR_ROBOT_SECRET", setup.robot_secret.as_str()),
+    ]
+}
+
+fn names_of(bodies: &[&Request], key: &str) -> Vec<String> {
+    let mut names: Vec<String> = bodies
+        .iter()
+        .map(|request| request.body()[key].as_str().unwrap_or_default().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn sorted(names: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = names.iter().map(|name| name.replace(':', "-")).collect();
+    names.sort();
+    names
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn proxy_cache_on_a_fresh_harbor_creates_each_object_once() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}\n{}", harbor.stderr());
+    assert!(run.stderr.is_empty(), "{run:?}");
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let registries = sent(&requests, "POST", REGISTRIES);
+    let projects = sent(&requests, "POST", PROJECTS);
+    assert_eq!(names_of(&registries, "name"), sorted(&HOSTS));
+    assert_eq!(names_of(&projects, "project_name"), sorted(&HOSTS));
+    let writes = requests.iter().filter(|request| request.writes()).count();
+    assert_eq!(
+        writes, 12,
+        "one creating request per object, nothing else written"
+    );
+    // Waiting needs no credentials; everything else is the admin's.
+    for request in &requests {
+        let expected = if request.path() == PING {
+            None
+        } else {
+            Some("admin")
+        };
+        assert_eq!(request.user(), expected, "{request:?}");
+    }
+
+    // Each project is a public proxy cache of its own upstream's endpoint.
+    let state = harbor.state();
+    for upstream in upstreams(&HOSTS) {
+        let registry = find(&state["registries"], "name", &upstream["endpoint"]);
+        assert_eq!(registry["type"], upstream["type"]);
+        assert_eq!(registry["url"], upstream["url"]);
+        let project = find(&state["projects"], "name", &upstream["project"]);
+        assert_eq!(project["registry_id"], registry["id"], "{project}");
+        assert_eq!(project["public"], true, "{project}");
+    }
+    let docker_hub = find(&state["registries"], "name", &json!("docker.io"));
+    assert_eq!(docker_hub["type"], "docker-hub");
+    assert_eq!(docker_hub["url"], "https://hub.docker.com");
+    let with_port = find(
+        &state["projects"],
+        "name",
+        &json!("registry.example.com-5000"),
+    );
+    assert!(with_port["registry_id"].as_u64().is_some());
+}
+
+fn find<'a>(items: &'a Value, key: &str, value: &Value) -> &'a Value {
+    let found: Vec<_> = items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|item| &item[key] == value)
+        .collect();
+    assert_eq!(found.len(), 1, "one object with {key} {value} in {items}");
+    found[0]
+}
+
+#[test]
+fn proxy_cache_second_run_sends_no_creating_request() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+
+    assert_eq!(
+        run_script(setup, dir.path(), &config, &admin_env(setup)).code,
+        0
+    );
+    let first = harbor.requests().len();
+    let state = harbor.state();
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let requests = harbor.requests();
+    let second = &requests[first..];
+    assert_contract_kept(second);
+    let writes: Vec<_> = second.iter().filter(|request| request.writes()).collect();
+    assert!(writes.is_empty(), "the rerun wrote: {writes:?}");
+    assert_eq!(harbor.state(), state);
+    assert_eq!(
+        run.stdout.matches(": present (id").count(),
+        12,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn waits_until_harbor_answers() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Two connections closed without an answer, then two 503s (nginx before core is up).
+    let options = StandInOptions {
+        drop: 2,
+        down: 2,
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("answers (attempt 5 of 8)"),
+        "{}",
+        run.stdout
+    );
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let statuses: Vec<_> = requests[..5].iter().map(Request::status).collect();
+    assert_eq!(statuses, [None, None, Some(503), Some(503), Some(200)]);
+    assert!(requests[..5].iter().all(|request| request.path() == PING));
+    assert_eq!(sent(&requests, "POST", PROJECTS).len(), 1);
+}
+
+#[test]
+fn harbor_never_up_gives_up_after_the_bound() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = StandInOptions {
+        down: 1000,
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let mut config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    config["wait"] = json!({"attempts": 3, "interval_seconds": 0.01});
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("did not answer after 3 attempts"), "{line}");
+    assert!(line.contains("503"), "the last answer is named: {line}");
+
+    let requests = harbor.requests();
+    assert_eq!(requests.len(), 3, "exactly the bound: {requests:?}");
+    assert!(requests.iter().all(|request| request.path() == PING));
+}
+
+#[test]
+fn conflict_on_create_is_taken_as_present() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Someone else creates these between the script's lookup and its create.
+    let options = StandInOptions {
+        conflicts: vec!["registry:gcr.io".into(), "project:quay.io".into()],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stdout
+            .matches("already present (409 on create)")
+            .count(),
+        2
+    );
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let conflicts: Vec<_> = requests
+        .iter()
+        .filter(|r| r.status() == Some(409))
+        .collect();
+    assert_eq!(conflicts.len(), 2);
+    assert_eq!(
+        sent(&requests, "POST", REGISTRIES).len(),
+        6,
+        "no second create"
+    );
+    assert_eq!(
+        sent(&requests, "POST", PROJECTS).len(),
+        6,
+        "no second create"
+    );
+    let state = harbor.state();
+    assert_eq!(state["registries"].as_array().unwrap().len(), 6);
+    assert_eq!(state["projects"].as_array().unwrap().len(), 6);
+    // The project made after the 409 on gcr.io's endpoint is bound to that endpoint.
+    let gcr = find(&state["registries"], "name", &json!("gcr.io"));
+    assert_eq!(
+        find(&state["projects"], "name", &json!("gcr.io"))["registry_id"],
+        gcr["id"]
+    );
+}
+
+#[test]
+fn wrong_admin_password_ends_the_run_at_once() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = StandInOptions {
+        admin_password: Some("AnotherPassw0rdAltogether".into()),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 1, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("401 UNAUTHORIZED"), "{line}");
+    assert!(line.contains("HARBOR_ADMIN_PASSWORD"), "{line}");
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let paths: Vec<_> = requests.iter().map(Request::path).collect();
+    assert_eq!(
+        paths,
+        [PING, "/api/v2.0/users/current"],
+        "no retry, nothing else"
+    );
+}
+
+#[test]
+fn tls_is_verified_with_the_given_ca() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.other_ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("TLS verification of"), "{line}");
+    assert!(line.contains("ca_file"), "{line}");
+
+    // The right CA, but a name the certificate does not carry (its IP SAN is 127.0.0.1).
+    let ca = write_ca(dir.path(), &setup.ca);
+    let mut config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    config["harbor_url"] = json!(format!("https://localhost:{}", harbor.port));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.error_line().contains("Hostname mismatch"), "{run:?}");
+
+    assert!(
+        harbor.requests().is_empty(),
+        "no request without a trusted connection"
+    );
+}
+
+#[test]
+fn a_rerun_finishes_what_a_failed_run_left() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = StandInOptions {
+        fails: vec![format!("POST {PROJECTS}")],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+
+    let failed = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(
+        failed.error_line().contains("POST /api/v2.0/projects: 500"),
+        "{failed:?}"
+    );
+    let after_failure = harbor.requests().len();
+    assert_eq!(harbor.state()["registries"].as_array().unwrap().len(), 1);
+
+    let rerun = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(rerun.code, 0, "{rerun:?}");
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    assert_eq!(
+        sent(&requests[after_failure..], "POST", REGISTRIES).len(),
+        5
+    );
+    let state = harbor.state();
+    assert_eq!(state["registries"].as_array().unwrap().len(), 6);
+    assert_eq!(state["projects"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn existing_object_that_differs_is_reported_not_changed() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // docker.io's project already exists, bound to another endpoint.
+    let seed = json!({
+        "registries": [
+            {"id": 1, "name": "docker.io", "type": "docker-hub", "url": "https://hub.docker.com",
+             "insecure": false, "description": ""},
+            {"id": 2, "name": "elsewhere", "type": "docker-registry",
+             "url": "https://elsewhere.example",
+             "insecure": false, "description": ""},
+        ],
+        "projects": [{"project_id": 1, "name": "docker.io", "public": true, "registry_id": 2}],
+    });
+    let options = StandInOptions {
+        seed: Some(seed.clone()),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 1, "{run:?}");
+    let line = run.error_line();
+    assert!(
+        line.contains(
+            "project docker.io is the proxy cache of registry id 2, \
+             not the proxy cache of registry id 1"
+        ),
+        "{line}"
+    );
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    assert!(
+        requests.iter().all(|request| !request.writes()),
+        "{requests:?}"
+    );
+    assert_eq!(harbor.state()["projects"], seed["projects"]);
+}
+
+#[test]
+fn a_type_harbor_cannot_proxy_is_refused_before_any_request() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    // Chart 1.19.1 permits no proxy-cache project on Harbor's `quay` adapter.
+    let mut quay = upstreams(&["quay.io"]);
+    quay[0]["type"] = json!("quay");
+    let run = run_script(
+        setup,
+        dir.path(),
+        &proxy_cache_config(&harbor, &ca, quay),
+        &admin_env(setup),
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.error_line()
+            .contains("upstreams[0].type 'quay' cannot back a proxy-cache project")
+    );
+
+    // A host with its port is not a project name until ':' becomes '-'.
+    let mut with_port = upstreams(&["registry.example.com:5000"]);
+    with_port[0]["project"] = json!("registry.example.com:5000");
+    let config = proxy_cache_config(&harbor, &ca, with_port);
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.error_line().contains("is not a Harbor name"), "{run:?}");
+    assert!(harbor.requests().is_empty());
+}
+
+#[test]
+fn existing_endpoint_of_another_type_is_reported_not_changed() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // An endpoint made by hand with Harbor's `quay` adapter, which cannot back a proxy cache.
+    let seed = json!({"registries": [{"id": 1, "name": "quay.io", "type": "quay",
+        "url": "https://quay.io", "insecure": false, "description": ""}]});
+    let options = StandInOptions {
+        seed: Some(seed),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = proxy_cache_config(&harbor, &ca, upstreams(&["quay.io"]));
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 1, "{run:?}");
+    let line = run.error_line();
+    assert!(
+        line.contains(
+            "registry endpoint quay.io is quay https://quay.io, not docker-registry https://quay.io"
+        ),
+        "{line}"
+    );
+    assert!(harbor.requests().iter().all(|r| !r.writes()));
+}
+
+#[test]
+fn palette_on_a_fresh_harbor_creates_project_and_pull_only_robot() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 0, "{run:?}\n{}", harbor.stderr());
+    assert!(
+        run.stdout.contains("robot$spectro-images+nodes"),
+        "{}",
+        run.stdout
+    );
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let projects = sent(&requests, "POST", PROJECTS);
+    assert_eq!(projects.len(), 1);
+    assert_eq!(
+        projects[0].body(),
+        &json!({"project_name": "spectro-images", "metadata": {"public": "false"}})
+    );
+    let robots = sent(&requests, "POST", ROBOTS);
+    assert_eq!(robots.len(), 1);
+    assert_eq!(robots[0].body()["level"], "project");
+    assert_eq!(robots[0].body()["duration"], -1);
+    assert_eq!(
+        robots[0].body()["permissions"],
+        json!([{"kind": "project", "namespace": "spectro-images",
+                "access": [{"resource": "repository", "action": "pull"}]}])
+    );
+    assert!(
+        robots[0].body().get("secret").is_none(),
+        "Harbor ignores a secret on create"
+    );
+    let patches: Vec<_> = requests.iter().filter(|r| r.method() == "PATCH").collect();
+    assert_eq!(patches.len(), 1);
+    assert_eq!(requests.iter().filter(|r| r.writes()).count(), 3);
+
+    // Harbor holds the secret from the environment, and the robot logs in with it.
+    let state = harbor.state();
+    let robot = &state["robots"][0];
+    assert_eq!(robot["secret_sha256"], sha256_hex(&setup.robot_secret));
+    let login = requests.last().unwrap();
+    assert_eq!(login.path(), "/api/v2.0/users/current/permissions");
+    assert_eq!(login.user(), Some("robot$spectro-images+nodes"));
+    assert_eq!(login.status(), Some(200));
+}
+
+#[test]
+fn palette_conflict_on_robot_create_still_sets_the_secret() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let options = StandInOptions {
+        conflicts: vec!["project:spectro-images".into(), "robot:nodes".into()],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let writes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.writes())
+        .map(|r| (r.method(), r.path(), r.status()))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            ("POST", PROJECTS, Some(409)),
+            ("POST", ROBOTS, Some(409)),
+            ("PATCH", "/api/v2.0/robots/1", Some(200)),
+        ]
+    );
+    // The robot someone else made holds Harbor's random secret until the script sets ours.
+    assert_eq!(
+        harbor.state()["robots"][0]["secret_sha256"],
+        sha256_hex(&setup.robot_secret)
+    );
+}
+
+#[test]
+fn palette_second_run_sends_no_write() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+
+    assert_eq!(
+        run_script(setup, dir.path(), &config, &palette_env(setup)).code,
+        0
+    );
+    let first = harbor.requests().len();
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("its secret is already in effect"),
+        "{}",
+        run.stdout
+    );
+
+    let requests = harbor.requests();
+    assert_contract_kept(&requests[first..]);
+    let writes: Vec<_> = requests[first..].iter().filter(|r| r.writes()).collect();
+    assert!(writes.is_empty(), "the rerun wrote: {writes:?}");
+}
+
+#[test]
+fn palette_robot_with_another_secret_gets_ours_without_a_create() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let seed = json!({
+        "projects": [
+            {"project_id": 3, "name": "spectro-images", "public": false, "registry_id": 0}
+        ],
+        "robots": [{
+            "id": 7, "name": "spectro-images+nodes", "project_id": 3, "description": "",
+            "duration": -1, "disable": false,
+            "secret_sha256": sha256_hex("An0therSecretAltogether"),
+            "permissions": [{"kind": "project", "namespace": "spectro-images",
+                "access": [{"resource": "repository", "action": "pull", "effect": ""}]}],
+        }],
+    });
+    let harbor = StandIn::start(
+        setup,
+        dir.path(),
+        StandInOptions {
+            seed: Some(seed),
+            ..Default::default()
+        },
+    );
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let writes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.writes())
+        .map(|r| (r.method(), r.path()))
+        .collect();
+    assert_eq!(writes, [("PATCH", "/api/v2.0/robots/7")]);
+    assert_eq!(
+        harbor.state()["robots"][0]["secret_sha256"],
+        sha256_hex(&setup.robot_secret)
+    );
+}
+
+#[test]
+fn palette_robot_with_wider_permissions_is_reported_not_changed() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let seed = json!({
+        "projects": [
+            {"project_id": 3, "name": "spectro-images", "public": false, "registry_id": 0}
+        ],
+        "robots": [{
+            "id": 7, "name": "spectro-images+nodes", "project_id": 3, "description": "",
+            "duration": -1, "disable": false, "secret_sha256": sha256_hex(&setup.robot_secret),
+            "permissions": [{"kind": "project", "namespace": "spectro-images", "access": [
+                {"resource": "repository", "action": "pull", "effect": ""},
+                {"resource": "repository", "action": "push", "effect": ""}]}],
+        }],
+    });
+    let harbor = StandIn::start(
+        setup,
+        dir.path(),
+        StandInOptions {
+            seed: Some(seed),
+            ..Default::default()
+        },
+    );
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.error_line()
+            .contains("robot nodes of project spectro-images differs"),
+        "{run:?}"
+    );
+    assert!(run.error_line().contains("'push'"), "{run:?}");
+    assert!(harbor.requests().iter().all(|r| !r.writes()));
+}
+
+#[test]
+fn palette_public_project_without_robot() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let config = palette_config(&harbor, &ca, true, None);
+    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    let writes: Vec<_> = requests
+        .iter()
+        .filter(|r| r.writes())
+        .map(|r| (r.method(), r.path()))
+        .collect();
+    assert_eq!(writes, [("POST", PROJECTS)]);
+    assert_eq!(harbor.state()["projects"][0]["public"], true);
+}
+
+#[test]
+fn invalid_input_fails_before_any_request() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let palette = palette_config(&harbor, &ca, false, Some("nodes"));
+    let run = run_script(setup, dir.path(), &palette, &admin_env(setup));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("HARBOR_ROBOT_SECRET is not set"),
+        "{run:?}"
+    );
+
+    let weak = [
+        ("HARBOR_ADMIN_PASSWORD", setup.admin_password.as_str()),
+        ("HARBOR_ROBOT_SECRET", "alllowercase"),
+    ];
+    let run = run_script(setup, dir.path(), &palette, &weak);
+    assert_eq!(run.code, 2);
+    assert!(run.error_line().contains("Harbor's rule"), "{run:?}");
+
+    let run = run_script(setup, dir.path(), &palette, &[]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line()
+            .contains("HARBOR_ADMIN_PASSWORD is not set"),
+        "{run:?}"
+    );
+
+    let mut unknown_key = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
+    unknown_key["upstream"] = json!([]);
+    let run = run_script(setup, dir.path(), &unknown_key, &admin_env(setup));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line().contains("config: unknown key upstream"),
+        "{run:?}"
+    );
+
+    let mut plain_http = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
+    plain_http["harbor_url"] = json!(format!("http://127.0.0.1:{}", harbor.port));
+    let run = run_script(setup, dir.path(), &plain_http, &admin_env(setup));
+    assert_eq!(run.code, 2);
+    assert!(run.error_line().contains("https://"), "{run:?}");
+
+    assert!(harbor.requests().is_empty());
+}
+
+/// The validator must reject what Harbor's document rejects, or every test above would pass
+/// whatever the script sent.
+#[test]
+fn the_stand_in_rejects_requests_outside_the_api_document() {
+    let Some(setup) = setup() else { return };
+    let proxy_project =
+        json!({"project_name": "docker.io", "registry_id": 1, "metadata": {"public": "true"}});
+    let scan = "/api/v2.0/projects/p/repositories/r/artifacts/latest/scan";
+    let cases: Vec<(&str, &str, Option<Value>, &[&str])> = vec![
+        ("POST", PROJECTS, Some(proxy_project.clone()), &[]),
+        // metadata.public is a string in Harbor's API: an easy mistake.
+        (
+            "POST",
+            PROJECTS,
+            Some(json!({"project_name": "docker.io", "metadata": {"public": true}})),
+            &["body.metadata.public is boolean, not string"],
+        ),
+        (
+            "POST",
+            PROJECTS,
+            Some(json!({"project_name": "a", "registry_id": "1"})),
+            &["body.registry_id is string, not integer"],
+        ),
+        (
+            "POST",
+            PROJECTS,
+            Some(json!({"project_name": "a", "registryId": 1})),
+            &["body.registryId is not a property of the schema"],
+        ),
+        // `$ref` into arrays of objects.
+        (
+            "POST",
+            ROBOTS,
+            Some(json!({"name": "n",
+                       "permissions": [{"kind": "project", "access": [{"resource": 1}]}]})),
+            &["body.permissions[0].access[0].resource is integer, not string"],
+        ),
+        // `required` and `enum`, from the operations that declare them.
+        (
+            "POST",
+            "/api/v2.0/scanners",
+            Some(json!({"name": "trivy"})),
+            &["body.url is required"],
+        ),
+        ("POST", scan, Some(json!({"scan_type": "sbom"})), &[]),
+        (
+            "POST",
+            scan,
+            Some(json!({"scan_type": "malware"})),
+            &["body.scan_type 'malware' is not one of ['vulnerability', 'sbom']"],
+        ),
+        // Bodies, query parameters, paths and methods.
+        (
+            "POST",
+            REGISTRIES,
+            None,
+            &["the request body (registry) is required"],
+        ),
+        (
+            "GET",
+            "/api/v2.0/ping",
+            Some(json!({})),
+            &["GET /ping takes no body"],
+        ),
+        (
+            "GET",
+            "/api/v2.0/registries?name_exact=docker.io",
+            None,
+            &["query parameter name_exact is not declared for GET /registries"],
+        ),
+        (
+            "GET",
+            "/api/v2.0/projects?page_size=500",
+            None,
+            &["query parameter page_size 500 is above 100"],
+        ),
+        (
+            "GET",
+            "/api/v2.0/robots/seven",
+            None,
+            &["path parameter robot_id 'seven' is not an integer"],
+        ),
+        (
+            "GET",
+            "/api/v2.0/proxy-caches",
+            None,
+            &["no path in the API document matches /api/v2.0/proxy-caches"],
+        ),
+        (
+            "PATCH",
+            PROJECTS,
+            Some(proxy_project),
+            &["/projects has no PATCH operation in the API document"],
+        ),
+    ];
+    let requests: Vec<_> = cases
+        .iter()
+        .map(|(method, target, body, _)| (*method, *target, body.clone()))
+        .collect();
+    let verdicts = validate(setup, &requests);
+    assert_eq!(verdicts.len(), cases.len());
+    for ((method, target, body, expected), found) in cases.iter().zip(&verdicts) {
+        assert_eq!(found, expected, "{method} {target} {body:?}");
+    }
+}
