@@ -50,6 +50,18 @@ pub enum ProblemKind {
     UndefinedMacro,
     /// A macro reference that is not well formed.
     MalformedMacro,
+    /// A key written twice in one mapping (the position is the second one's).
+    DuplicateKey,
+    /// A `pack.namespace` other than `harbor`: the pack's objects live in the fixed namespace
+    /// `harbor`.
+    PackNamespace,
+    /// Not a problem of its own: `count` more problems were found and not collected, because
+    /// the input already had [`InputLimits::max_problems`](crate::InputLimits::max_problems).
+    /// Always the last entry of [`Problems`], its path the part all the omitted paths share.
+    Omitted {
+        /// How many problems were left out.
+        count: usize,
+    },
 }
 
 /// One validation problem: where it is, what is wrong, and what to do about it.
@@ -115,18 +127,177 @@ impl<'a> IntoIterator for &'a Problems {
     }
 }
 
+impl Problems {
+    /// How many problems [`Problems`]'s `Display` lists before it sums up the rest.
+    pub const LISTED: usize = 50;
+
+    /// How many problems were found: the entries, without the [`ProblemKind::Omitted`] one,
+    /// plus the count it records.
+    pub fn total(&self) -> usize {
+        self.0
+            .iter()
+            .map(|problem| match problem.kind {
+                ProblemKind::Omitted { count } => count,
+                _ => 1,
+            })
+            .sum()
+    }
+}
+
+/// Lists the first [`Problems::LISTED`] problems, then how many more there are.
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.len();
+        let total = self.total();
         write!(
             f,
-            "{count} problem{} in the input",
-            if count == 1 { "" } else { "s" }
+            "{total} problem{} in the input",
+            if total == 1 { "" } else { "s" }
         )?;
-        for problem in &self.0 {
+        let listed: Vec<&Problem> = self
+            .0
+            .iter()
+            .filter(|problem| !matches!(problem.kind, ProblemKind::Omitted { .. }))
+            .take(Self::LISTED)
+            .collect();
+        for problem in &listed {
             write!(f, "\n- {problem}")?;
         }
+        let more = total - listed.len();
+        if more > 0 {
+            write!(
+                f,
+                "\n- and {more} more problem{} (the first {} by position are listed)",
+                if more == 1 { "" } else { "s" },
+                listed.len()
+            )?;
+        }
         Ok(())
+    }
+}
+
+/// Gathers problems, keeping at most `limit` of them, the first by source position (problems
+/// without one come last), and counting the rest: an input with 200,000 bad values costs the
+/// memory of `limit` problems.
+#[derive(Debug)]
+pub(crate) struct ProblemCollector {
+    limit: usize,
+    /// Largest (latest in the source) on top, so the one to drop is at hand.
+    kept: std::collections::BinaryHeap<Ranked>,
+    arrivals: usize,
+    omitted: usize,
+    /// The path segments every omitted problem shares.
+    omitted_prefix: Option<Vec<String>>,
+}
+
+#[derive(Debug)]
+struct Ranked {
+    problem: Problem,
+    arrival: usize,
+}
+
+impl Ranked {
+    fn key(&self) -> (bool, Option<Position>, &str, usize) {
+        (
+            self.problem.position.is_none(),
+            self.problem.position,
+            &self.problem.path,
+            self.arrival,
+        )
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl ProblemCollector {
+    /// Keeps at most `limit` problems (at least one).
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.max(1),
+            kept: std::collections::BinaryHeap::new(),
+            arrivals: 0,
+            omitted: 0,
+            omitted_prefix: None,
+        }
+    }
+
+    pub(crate) fn push(&mut self, problem: Problem) {
+        let ranked = Ranked {
+            problem,
+            arrival: self.arrivals,
+        };
+        self.arrivals += 1;
+        self.kept.push(ranked);
+        if self.kept.len() > self.limit {
+            if let Some(dropped) = self.kept.pop() {
+                self.omit(&dropped.problem.path);
+            }
+        }
+    }
+
+    fn omit(&mut self, path: &str) {
+        self.omitted += 1;
+        let segments = path.split('.');
+        match &mut self.omitted_prefix {
+            None => self.omitted_prefix = Some(segments.map(str::to_owned).collect()),
+            Some(prefix) => {
+                let shared = prefix
+                    .iter()
+                    .zip(segments)
+                    .take_while(|(a, b)| a.as_str() == *b)
+                    .count();
+                prefix.truncate(shared);
+            }
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// The kept problems in source order, then the [`ProblemKind::Omitted`] entry if any.
+    pub(crate) fn finish(self) -> Problems {
+        let mut problems: Vec<Problem> = self
+            .kept
+            .into_sorted_vec()
+            .into_iter()
+            .map(|ranked| ranked.problem)
+            .collect();
+        if self.omitted > 0 {
+            let count = self.omitted;
+            problems.push(Problem {
+                kind: ProblemKind::Omitted { count },
+                path: self.omitted_prefix.unwrap_or_default().join("."),
+                position: None,
+                message: format!(
+                    "{count} more problem{} found and not collected",
+                    if count == 1 { " was" } else { "s were" }
+                ),
+                hint: Some(
+                    "fix the problems listed and check again, or raise the limit \
+                     (InputLimits::max_problems)"
+                        .into(),
+                ),
+            });
+        }
+        Problems(problems)
     }
 }
 
@@ -151,6 +322,9 @@ pub enum WarningKind {
     CertificateAuthorityChanged,
     /// A preflight check found something worth knowing.
     Preflight,
+    /// A parameter was given but has no effect with the other parameters (a node port when
+    /// the service type is not `NodePort`).
+    IgnoredParameter,
 }
 
 /// Something worth knowing that does not stop the pipeline.
@@ -211,10 +385,19 @@ pub enum CredentialErrorKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input is not well-formed YAML, or breaks an input limit.
+    /// The input is not UTF-8 text, or not well-formed YAML.
     #[error("cannot read the input as YAML{}: {message}", position_suffix(.position))]
     Syntax {
         /// What the parser said.
+        message: String,
+        /// Where, when known.
+        position: Option<Position>,
+    },
+    /// The input breaks a limit that guards against hostile or mistaken input: its size, its
+    /// nesting depth, or the expansion of its YAML aliases.
+    #[error("input limit{}: {message}", position_suffix(.position))]
+    Limit {
+        /// Which limit, and how to raise it where it can be raised.
         message: String,
         /// Where, when known.
         position: Option<Position>,
@@ -253,6 +436,13 @@ pub enum Error {
         /// What is wrong, for a person. Never contains key or password bytes.
         message: String,
     },
+    /// The call cannot be carried out as asked, whatever the input holds: e.g. an output
+    /// directory where the bundle would replace one of the call's own input files.
+    #[error("{message}")]
+    Usage {
+        /// What is in the way and what to do instead.
+        message: String,
+    },
     /// Reading or writing a file failed.
     #[error("{}: {source}", .path.display())]
     Io {
@@ -283,11 +473,60 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is, by what happened; the CLI derives its exit code from
+/// it (1 for the input kinds, 2 for [`ErrorKind::Usage`] and [`ErrorKind::Io`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An input is not UTF-8 text, or not well-formed YAML ([`Error::Syntax`]).
+    Syntax,
+    /// An input breaks a size, depth or alias limit ([`Error::Limit`]).
+    Limit,
+    /// An input was read but what it says is invalid: not an accepted document form,
+    /// validation problems, an unusable certificate or existing secret, an unreadable
+    /// inventory, a preflight error.
+    Invalid,
+    /// A template failed, or rendered something the self-check rejects.
+    Template,
+    /// The call itself cannot be carried out as asked ([`Error::Usage`]).
+    Usage,
+    /// The operating system failed to read or write a file, or to give randomness.
+    Io,
+}
+
+impl ErrorKind {
+    /// True for the kinds that mean "the input is invalid" (exit code 1 in the CLI), false for
+    /// usage and I/O errors (exit code 2).
+    pub fn is_invalid_input(self) -> bool {
+        !matches!(self, Self::Usage | Self::Io)
+    }
+}
+
 fn position_suffix(position: &Option<Position>) -> String {
     position.map_or_else(String::new, |p| format!(" at line {p}"))
 }
 
 impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Syntax { .. } => ErrorKind::Syntax,
+            Error::Limit { .. } => ErrorKind::Limit,
+            Error::Document { .. }
+            | Error::Invalid(_)
+            | Error::Inventory { .. }
+            | Error::Preflight(_) => ErrorKind::Invalid,
+            Error::Credentials {
+                kind: CredentialErrorKind::Generation,
+                ..
+            } => ErrorKind::Io,
+            Error::Credentials { .. } => ErrorKind::Invalid,
+            Error::Template { .. } | Error::SelfCheck { .. } => ErrorKind::Template,
+            Error::Usage { .. } => ErrorKind::Usage,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
     /// The validation problems, when this error is [`Error::Invalid`].
     pub fn problems(&self) -> Option<&Problems> {
         match self {

@@ -10,7 +10,8 @@ pub use positions::SourceMap;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{Error, Position, Result};
+use crate::error::{Error, Position, Problem, ProblemCollector, ProblemKind, Result};
+use crate::suggest::closest;
 use crate::validation::{self, Validated};
 
 /// The chart key of the pack inside a cluster profile's values.
@@ -19,18 +20,26 @@ pub const PACK_CHART_KEY: &str = "harbor-edge-native-config";
 pub const HARBOR_CONFIG_KEY: &str = "harbor-config";
 /// The key holding the cluster context.
 pub const CLUSTER_KEY: &str = "cluster";
+/// The key of the pack's own settings in pack values.
+pub const PACK_KEY: &str = "pack";
+/// The key of the charts in pack values.
+pub const CHARTS_KEY: &str = "charts";
 
-/// Limits that keep hostile input from costing unbounded time or memory. Both are checked
-/// before the YAML parser runs, and an input over either is an [`Error::Syntax`] naming the
-/// limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
-/// document whose alias expansion grows far beyond its size. The CLI sets `max_bytes` with
-/// `--max-input-bytes`.
+/// Limits that keep hostile input from costing unbounded time or memory. Size and depth are
+/// checked before the YAML parser runs, and an input over either is an [`Error::Limit`] naming
+/// the limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
+/// document whose alias expansion grows far beyond its size (also an [`Error::Limit`]). The
+/// CLI sets `max_bytes` with `--max-input-bytes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Largest accepted document, bytes. Default 1 MiB.
     pub max_bytes: usize,
     /// Deepest accepted nesting of mappings and sequences. Default 64.
     pub max_depth: usize,
+    /// Most problems collected from one input (at least 1). Default 50. An input with more
+    /// keeps the first by source position and records how many it left out in a last
+    /// [`ProblemKind::Omitted`] entry, so 200,000 bad values cost the memory of 50 problems.
+    pub max_problems: usize,
 }
 
 impl Default for InputLimits {
@@ -38,6 +47,65 @@ impl Default for InputLimits {
         Self {
             max_bytes: 1024 * 1024,
             max_depth: 64,
+            max_problems: 50,
+        }
+    }
+}
+
+/// The text of an input file, or an [`Error::Syntax`] saying why the bytes are not UTF-8 text
+/// (naming UTF-16 and UTF-32 when a byte-order mark or the pattern of zero bytes shows it, else
+/// the line and column of the first byte that is not UTF-8). A UTF-8 byte-order mark is
+/// skipped. `name` (a file name) goes into the message.
+///
+/// ```
+/// let error = harbor_edge::input::decode_text(b"\xff\xfeh\0", "values.yaml").unwrap_err();
+/// assert!(error.to_string().contains("values.yaml is UTF-16 text"));
+/// assert_eq!(harbor_edge::input::decode_text(b"\xef\xbb\xbfa: 1", "x")?, "a: 1");
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+pub fn decode_text<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let error = |encoding: Option<&str>, position: Option<Position>| {
+        let message = match encoding {
+            Some(encoding) => format!(
+                "{name} is {encoding} text; harbor-edge reads UTF-8: convert it, e.g. \
+                 `iconv -f {encoding} -t UTF-8 {name} > {name}.utf8`, or save it as UTF-8 in \
+                 the editor"
+            ),
+            None => format!(
+                "{name} is not UTF-8 text (a byte here is not UTF-8); save it as UTF-8 in the \
+                 editor, or convert it with iconv"
+            ),
+        };
+        Error::Syntax { message, position }
+    };
+    if bytes.starts_with(b"\xff\xfe\0\0") || bytes.starts_with(b"\0\0\xfe\xff") {
+        return Err(error(Some("UTF-32"), None));
+    }
+    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
+        return Err(error(Some("UTF-16"), None));
+    }
+    // Without a byte-order mark, ASCII text in UTF-16 has a zero byte beside every character
+    // (zero bytes never belong in YAML).
+    let head = &bytes[..bytes.len().min(64)];
+    let zeros = head.iter().filter(|byte| **byte == 0).count();
+    if head.len() >= 4 && zeros * 3 >= head.len() {
+        return Err(error(Some("UTF-16"), None));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(utf8) => {
+            let valid = &bytes[..utf8.valid_up_to()];
+            let line_start = valid
+                .iter()
+                .rposition(|byte| *byte == b'\n')
+                .map_or(0, |index| index + 1);
+            let column = String::from_utf8_lossy(&valid[line_start..])
+                .chars()
+                .count()
+                + 1;
+            let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
+            Err(error(None, Some(Position { line, column })))
         }
     }
 }
@@ -67,7 +135,11 @@ pub struct PackInput {
     form: DocumentForm,
     /// `{harbor-config: …, cluster: …}`, whatever the form.
     document: Mapping,
+    /// Pack values without the parameters and the cluster context (`pack`, `charts` with an
+    /// empty `harbor-config`, and any other key), checked against the pack form's schema.
+    wrapper: Option<Mapping>,
     source: SourceMap,
+    max_problems: usize,
     /// Cluster fields set by the caller (CLI flags) rather than the document.
     overridden: Vec<&'static str>,
 }
@@ -89,6 +161,11 @@ impl Drop for PackInput {
     fn drop(&mut self) {
         self.document
             .iter_mut()
+            .chain(
+                self.wrapper
+                    .iter_mut()
+                    .flat_map(|wrapper| wrapper.iter_mut()),
+            )
             .for_each(|(_, value)| crate::secret::wipe_yaml(value));
     }
 }
@@ -100,9 +177,14 @@ impl PackInput {
     }
 
     /// Parses a document with explicit limits.
+    ///
+    /// Besides [`Error::Syntax`], [`Error::Limit`] and [`Error::Document`], this returns
+    /// [`Error::Invalid`] for what the YAML parser refuses but a person can fix at a known
+    /// place: a key written twice in one mapping, an integer too large for 64 bits, or a
+    /// misspelt top-level key (`harbor_config`) that leaves neither document form.
     pub fn from_yaml_str_with_limits(text: &str, limits: InputLimits) -> Result<Self> {
         if text.len() > limits.max_bytes {
-            return Err(Error::Syntax {
+            return Err(Error::Limit {
                 message: format!(
                     "the document has {} bytes; the limit is {} (raise it with InputLimits::max_bytes)",
                     text.len(),
@@ -112,55 +194,66 @@ impl PackInput {
             });
         }
         check_nesting(text, limits.max_depth)?;
-        let root: Value = serde_yaml::from_str(text).map_err(|error| Error::Syntax {
-            message: syntax_message(&error),
-            position: error.location().map(|location| Position {
-                line: location.line(),
-                column: location.column(),
-            }),
-        })?;
-        let Value::Mapping(root) = root else {
+        let root: Value = match serde_yaml::from_str(text) {
+            Ok(root) => root,
+            Err(error) => return Err(parse_error(&error, text, limits.max_problems)),
+        };
+        let Value::Mapping(mut root) = root else {
             return Err(Error::Document {
                 message: "the document is not a mapping; expected `harbor-config:` at the top, \
                           or pack values with `charts: harbor-edge-native-config:`"
                     .into(),
             });
         };
-        let (form, harbor_config) = if let Some(config) = root.get(HARBOR_CONFIG_KEY) {
-            (DocumentForm::Bare, config.clone())
-        } else if let Some(chart) = root
-            .get("charts")
-            .and_then(|charts| charts.get(PACK_CHART_KEY))
-        {
-            let config = chart.get(HARBOR_CONFIG_KEY).cloned().unwrap_or(Value::Null);
-            (DocumentForm::Pack, config)
+        let source = SourceMap::index(text);
+        let form = if root.contains_key(HARBOR_CONFIG_KEY) {
+            DocumentForm::Bare
+        } else if root.contains_key(CHARTS_KEY) || root.contains_key(PACK_KEY) {
+            DocumentForm::Pack
         } else {
-            return Err(Error::Document {
-                message: "no `harbor-config` found: expected `harbor-config:` at the top, or \
-                          pack values with `charts: harbor-edge-native-config: harbor-config:`"
-                    .into(),
+            let problems = misspelt_form_keys(&root, &source, limits.max_problems);
+            crate::secret::wipe_yaml(&mut Value::Mapping(root));
+            return Err(match problems {
+                Some(problems) => problems,
+                None => Error::Document {
+                    message: "no `harbor-config` found: expected `harbor-config:` at the top, \
+                              or pack values with `charts: harbor-edge-native-config: \
+                              harbor-config:`"
+                        .into(),
+                },
             });
         };
         let mut document = Mapping::new();
-        document.insert(HARBOR_CONFIG_KEY.into(), harbor_config);
-        if let Some(cluster) = root.get(CLUSTER_KEY) {
-            document.insert(CLUSTER_KEY.into(), cluster.clone());
-        }
-        if form == DocumentForm::Bare {
-            // Other top-level keys are kept so the schema check reports them as unknown.
-            for (key, value) in &root {
-                if !document.contains_key(key) {
-                    document.insert(key.clone(), value.clone());
+        let mut wrapper = None;
+        match form {
+            DocumentForm::Bare => {
+                // Other top-level keys are kept so the schema check reports them as unknown.
+                document = std::mem::take(&mut root);
+            }
+            DocumentForm::Pack => {
+                let harbor_config = root
+                    .get_mut(CHARTS_KEY)
+                    .and_then(|charts| charts.get_mut(PACK_CHART_KEY))
+                    .and_then(Value::as_mapping_mut)
+                    .and_then(|chart| {
+                        let config = chart.get_mut(HARBOR_CONFIG_KEY)?;
+                        Some(std::mem::replace(config, Value::Mapping(Mapping::new())))
+                    })
+                    .unwrap_or(Value::Null);
+                document.insert(HARBOR_CONFIG_KEY.into(), harbor_config);
+                if let Some(cluster) = root.remove(CLUSTER_KEY) {
+                    document.insert(CLUSTER_KEY.into(), cluster);
                 }
+                wrapper = Some(std::mem::take(&mut root));
             }
         }
-        // `document` holds copies; the parsed tree may hold the password.
-        crate::secret::wipe_yaml(&mut Value::Mapping(root));
         Ok(Self {
             form,
             document,
-            source: SourceMap::index(text),
+            wrapper,
+            source,
             overridden: Vec::new(),
+            max_problems: limits.max_problems,
         })
     }
 
@@ -204,6 +297,16 @@ impl PackInput {
         &self.document
     }
 
+    /// In pack form, the pack values around the parameters (see the field).
+    pub(crate) fn wrapper(&self) -> Option<&Mapping> {
+        self.wrapper.as_ref()
+    }
+
+    /// Most problems to collect ([`InputLimits::max_problems`]).
+    pub(crate) fn max_problems(&self) -> usize {
+        self.max_problems
+    }
+
     /// The source position of a logical path (`["harbor-config", "service", …]`): the key's
     /// position when `at_key`, else the value's, else the nearest ancestor's.
     pub(crate) fn position(&self, logical: &[String], at_key: bool) -> Option<Position> {
@@ -231,35 +334,135 @@ impl PackInput {
     }
 }
 
-/// serde_yaml's message without any quoted input (which could hold a secret).
-fn syntax_message(error: &serde_yaml::Error) -> String {
-    let text = error.to_string();
+/// The error for a text `serde_yaml` refuses: a limit, the problems a person can fix at a
+/// known place (duplicate keys, oversized integers), or else the parser's message without any
+/// quoted input (which could hold a secret).
+fn parse_error(error: &serde_yaml::Error, text: &str, max_problems: usize) -> Error {
+    let position = error.location().map(|location| Position {
+        line: location.line(),
+        column: location.column(),
+    });
+    let full = error.to_string();
     // serde_yaml appends " at line L column C"; the position is reported separately.
-    let text = text
-        .split(" at line ")
-        .next()
-        .unwrap_or(text.as_str())
-        .to_owned();
-    if text.starts_with("repetition limit exceeded") {
-        return "aliases expand beyond the limit (a YAML alias bomb is rejected); write the \
-                parameters out without anchors"
-            .to_owned();
+    let full = full.split(" at line ").next().unwrap_or(full.as_str());
+    if full.contains("repetition limit exceeded") {
+        return Error::Limit {
+            message: "aliases expand beyond the limit (a YAML alias bomb is rejected); write \
+                      the parameters out without anchors"
+                .to_owned(),
+            position,
+        };
     }
-    if text.starts_with("recursion limit exceeded") {
-        return "the document nests too deeply; parameters need fewer than 10 levels".to_owned();
+    if full.contains("recursion limit exceeded") {
+        return Error::Limit {
+            message: "the document nests too deeply; parameters need fewer than 10 levels"
+                .to_owned(),
+            position,
+        };
     }
-    if text.contains('`') || text.contains('"') {
+    let source = SourceMap::index(text);
+    let duplicates = source.duplicate_keys();
+    let oversized = source.oversized_integers();
+    if !duplicates.is_empty() || !oversized.is_empty() {
+        let logical = logical_paths(&source);
+        let mut problems = ProblemCollector::new(max_problems);
+        for duplicate in duplicates {
+            let path = logical(&duplicate.path);
+            let key = duplicate
+                .path
+                .last()
+                .map(String::as_str)
+                .unwrap_or_default();
+            let parent = &path[..path.len().saturating_sub(1)];
+            let within = if parent.is_empty() {
+                "at the top of the document".to_owned()
+            } else {
+                format!("in `{}`", parent.join("."))
+            };
+            problems.push(Problem {
+                kind: ProblemKind::DuplicateKey,
+                path: path.join("."),
+                position: Some(duplicate.position),
+                message: format!("duplicate key `{key}` {within}"),
+                hint: Some(format!(
+                    "`{key}` is already written at line {}; a key may appear once per mapping: \
+                     keep one of them",
+                    duplicate.first
+                )),
+            });
+        }
+        for (path, position) in oversized {
+            problems.push(oversized_integer(logical(path).join("."), Some(*position)));
+        }
+        return Error::Invalid(problems.finish());
+    }
+    let category = if full.contains('`') || full.contains('"') {
         // Messages such as "invalid type: string \"…\"" quote input; keep the category only.
-        text.split(':').next().unwrap_or("invalid YAML").to_owned()
+        full.split(':').next().unwrap_or("invalid YAML")
     } else {
-        text
+        full
+    };
+    Error::Syntax {
+        message: category.to_owned(),
+        position,
     }
+}
+
+/// The problem for a whole number that fits no 64-bit integer (the value is not quoted).
+pub(crate) fn oversized_integer(path: String, position: Option<Position>) -> Problem {
+    Problem {
+        kind: ProblemKind::OutOfRange,
+        path,
+        position,
+        message: "the number is out of range: it does not fit a 64-bit integer".into(),
+        hint: Some(
+            "ports are 1 to 65535 and sizes are whole GB such as 120: look for extra digits".into(),
+        ),
+    }
+}
+
+/// Maps a source path to the path problems name: in pack values, the parameters'
+/// `charts.harbor-edge-native-config.harbor-config.…` becomes `harbor-config.…`, as everywhere
+/// else.
+fn logical_paths(source: &SourceMap) -> impl Fn(&[String]) -> Vec<String> + '_ {
+    let bare = source.key(&[HARBOR_CONFIG_KEY.to_owned()]).is_some();
+    move |path: &[String]| {
+        let wrapped = [CHARTS_KEY, PACK_CHART_KEY, HARBOR_CONFIG_KEY];
+        let in_parameters = path.len() >= 3 && path.iter().zip(wrapped).all(|(a, b)| a == b);
+        if !bare && in_parameters {
+            path[2..].to_vec()
+        } else {
+            path.to_vec()
+        }
+    }
+}
+
+/// When the document has neither form, the top-level keys that look like a misspelling of one
+/// (`harbor_config`, `chart`), as problems with a suggestion; `None` when none does.
+fn misspelt_form_keys(root: &Mapping, source: &SourceMap, max_problems: usize) -> Option<Error> {
+    const FORM_KEYS: [&str; 3] = [HARBOR_CONFIG_KEY, CHARTS_KEY, PACK_KEY];
+    let mut problems = ProblemCollector::new(max_problems);
+    for key in root.keys().filter_map(Value::as_str) {
+        if let Some(suggestion) = closest(key, &FORM_KEYS) {
+            problems.push(Problem {
+                kind: ProblemKind::UnknownKey,
+                path: key.to_owned(),
+                position: source.key(&[key.to_owned()]),
+                message: format!("unknown key `{key}` at the top of the document"),
+                hint: Some(format!(
+                    "did you mean `{suggestion}`? The document needs `harbor-config:` at the \
+                     top, or pack values with `charts: harbor-edge-native-config:`"
+                )),
+            });
+        }
+    }
+    (!problems.is_empty()).then(|| Error::Invalid(problems.finish()))
 }
 
 /// Rejects nesting deeper than `max_depth` before any parser recurses into it. Counts flow and
 /// block nesting from indentation and brackets; cheap and linear in the input.
 fn check_nesting(text: &str, max_depth: usize) -> Result<()> {
-    let too_deep = |index: usize| Error::Syntax {
+    let too_deep = |index: usize| Error::Limit {
         message: format!(
             "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
         ),

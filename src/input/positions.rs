@@ -2,12 +2,14 @@
 //!
 //! `serde_yaml` gives values without positions; this index walks the same text once more with
 //! `yaml-rust2`'s event parser, which reports a mark for every event, and records the position
-//! of every mapping key and value by its path.
+//! of every mapping key and value by its path. On the way it notes what `serde_yaml` refuses
+//! without saying where: a key written twice in one mapping, and an integer too large for 64
+//! bits.
 
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::error::Position;
 
@@ -15,6 +17,19 @@ use crate::error::Position;
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
     entries: HashMap<Vec<String>, Entry>,
+    duplicates: Vec<DuplicateKey>,
+    oversized_integers: Vec<(Vec<String>, Position)>,
+}
+
+/// A key written a second time in the same mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DuplicateKey {
+    /// The key's path from the document root.
+    pub(crate) path: Vec<String>,
+    /// Where the key is written again.
+    pub(crate) position: Position,
+    /// Where it was written first.
+    pub(crate) first: Position,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +48,19 @@ impl SourceMap {
         let _ = parser.load(&mut builder, false);
         Self {
             entries: builder.entries,
+            duplicates: builder.duplicates,
+            oversized_integers: builder.oversized_integers,
         }
+    }
+
+    /// Keys written twice in one mapping, in source order.
+    pub(crate) fn duplicate_keys(&self) -> &[DuplicateKey] {
+        &self.duplicates
+    }
+
+    /// Plain integers that fit no 64-bit integer, with their paths, in source order.
+    pub(crate) fn oversized_integers(&self) -> &[(Vec<String>, Position)] {
+        &self.oversized_integers
     }
 
     /// Position of the value at `path`.
@@ -61,6 +88,8 @@ enum Frame {
         path: Vec<String>,
         pending_key: Option<(String, Position)>,
         expecting_key: bool,
+        /// The keys of this mapping so far, with their positions.
+        keys: HashMap<String, Position>,
     },
     Sequence {
         path: Vec<String>,
@@ -73,8 +102,44 @@ enum Frame {
 #[derive(Default)]
 struct Builder {
     entries: HashMap<Vec<String>, Entry>,
+    duplicates: Vec<DuplicateKey>,
+    oversized_integers: Vec<(Vec<String>, Position)>,
     stack: Vec<Frame>,
     done: bool,
+}
+
+/// True for a plain scalar that `serde_yaml` reads as an integer (decimal, `0x`, `0o`, `0b`,
+/// with a sign) but that fits neither `u64` nor `i64`: it refuses those without a position.
+fn is_oversized_integer(scalar: &str) -> bool {
+    let (negative, unsigned) = match scalar.as_bytes().first() {
+        Some(b'-') => (true, &scalar[1..]),
+        Some(b'+') => (false, &scalar[1..]),
+        _ => (false, scalar),
+    };
+    let (digits, radix) = if let Some(rest) = unsigned.strip_prefix("0x") {
+        (rest, 16)
+    } else if let Some(rest) = unsigned.strip_prefix("0o") {
+        (rest, 8)
+    } else if let Some(rest) = unsigned.strip_prefix("0b") {
+        (rest, 2)
+    } else if unsigned.len() > 1 && unsigned.starts_with('0') {
+        // Leading zeros make a string in YAML 1.2.
+        return false;
+    } else {
+        (unsigned, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return false;
+    }
+    // Longer than any u128 in this radix: serde_yaml reads it as a float instead.
+    let Ok(value) = u128::from_str_radix(digits, radix) else {
+        return false;
+    };
+    if negative {
+        value > u128::from(i64::MIN.unsigned_abs())
+    } else {
+        value > u128::from(u64::MAX)
+    }
 }
 
 fn position(mark: Marker) -> Position {
@@ -92,6 +157,7 @@ impl Builder {
                 path,
                 pending_key,
                 expecting_key,
+                ..
             } => {
                 *expecting_key = true;
                 let (key, key_position) = pending_key.take()?;
@@ -137,8 +203,27 @@ impl MarkedEventReceiver for Builder {
         {
             match event {
                 Event::Scalar(key, ..) => {
-                    *pending_key = Some((key, here));
                     *expecting = false;
+                    if let Some(Frame::Mapping {
+                        path,
+                        pending_key,
+                        keys,
+                        ..
+                    }) = self.stack.last_mut()
+                    {
+                        if let Some(first) = keys.get(&key) {
+                            let mut child = path.clone();
+                            child.push(key.clone());
+                            self.duplicates.push(DuplicateKey {
+                                path: child,
+                                position: here,
+                                first: *first,
+                            });
+                        } else {
+                            keys.insert(key.clone(), here);
+                        }
+                        *pending_key = Some((key, here));
+                    }
                     return;
                 }
                 Event::MappingStart(..) | Event::SequenceStart(..) => {
@@ -159,6 +244,11 @@ impl MarkedEventReceiver for Builder {
             Event::DocumentEnd => self.done = true,
             Event::Scalar(..) | Event::Alias(_) => {
                 if let Some((path, key)) = self.next_value_path() {
+                    if let Event::Scalar(text, TScalarStyle::Plain, ..) = &event {
+                        if is_oversized_integer(text) {
+                            self.oversized_integers.push((path.clone(), here));
+                        }
+                    }
                     self.entries.insert(path, Entry { key, value: here });
                 } else if self.stack.is_empty() {
                     self.entries.insert(
@@ -187,6 +277,7 @@ impl MarkedEventReceiver for Builder {
                         path,
                         pending_key: None,
                         expecting_key: true,
+                        keys: HashMap::new(),
                     },
                     _ => Frame::Sequence {
                         path,
@@ -234,6 +325,61 @@ mod tests {
             map.nearest(&path("a.b.zzz")),
             Some(Position { line: 2, column: 6 })
         );
+    }
+
+    #[test]
+    fn notes_duplicate_keys_at_their_second_occurrence() {
+        // The second `e` mapping is another mapping: its `f` repeats nothing.
+        let text = "a:\n  b: 1\n  c: {d: 1, d: 2}\n  b: 3\ne: {f: 1}\ne: {f: 2}\n";
+        let map = SourceMap::index(text);
+        let found: Vec<_> = map
+            .duplicate_keys()
+            .iter()
+            .map(|dup| (dup.path.join("."), dup.position, dup.first))
+            .collect();
+        let at = |line, column| Position { line, column };
+        assert_eq!(
+            found,
+            [
+                ("a.c.d".to_owned(), at(3, 13), at(3, 7)),
+                ("a.b".to_owned(), at(4, 3), at(2, 3)),
+                ("e".to_owned(), at(6, 1), at(5, 1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn notes_integers_beyond_64_bits() {
+        for oversized in [
+            "99999999999999999999",
+            "+18446744073709551616",
+            "-9223372036854775809",
+            "0x10000000000000000",
+        ] {
+            assert!(is_oversized_integer(oversized), "{oversized}");
+        }
+        for fine in [
+            "18446744073709551615",
+            "-9223372036854775808",
+            "0x1F",
+            "30003",
+            "0099999999999999999999",
+            "9".repeat(60).as_str(),
+            "1e30",
+            "abc",
+            "",
+            "-",
+        ] {
+            assert!(!is_oversized_integer(fine), "{fine}");
+        }
+        let map =
+            SourceMap::index("a:\n  n: 99999999999999999999\n  s: \"99999999999999999999\"\n");
+        let found: Vec<_> = map
+            .oversized_integers()
+            .iter()
+            .map(|(path, position)| (path.join("."), *position))
+            .collect();
+        assert_eq!(found, [("a.n".to_owned(), Position { line: 2, column: 6 })]);
     }
 
     #[test]

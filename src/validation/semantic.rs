@@ -6,10 +6,10 @@ use super::{Findings, segments};
 use crate::error::{Problem, ProblemKind, Warning, WarningKind};
 use crate::model::config::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, Metrics, NodePortRange, Port,
-    PortPair, ProvidedCerts, RECOMMENDED_STORAGE_GB, Service, Storage, defaults,
+    PortPair, ProvidedCerts, RECOMMENDED_STORAGE_GB, Service, ServiceType, Storage, defaults,
 };
 use crate::model::params::{
-    AuthParams, ClusterParams, DocumentParams, PortParams, ServiceParams, SizeParam, StorageParams,
+    AuthParams, ClusterParams, DocumentParams, ServiceParams, SizeParam, StorageParams,
 };
 
 /// Builds the configuration, or `None` when a problem was found (all of them recorded).
@@ -171,47 +171,60 @@ fn service(
     range: NodePortRange,
     findings: &mut Findings<'_>,
 ) -> Option<Service> {
+    let service_type = params.service_type.unwrap_or_default();
     let ports = params.harbor.unwrap_or_default();
     let https_params = ports.https.unwrap_or_default();
     let http_params = ports.http.unwrap_or_default();
-    let base = "harbor-config.service.harbor";
     let https_port = service_port(
         https_params.port,
         defaults::HTTPS_PORT,
-        &format!("{base}.https.port"),
+        &format!("{PORTS}.https.port"),
         findings,
     );
     let http_port = service_port(
         http_params.port,
         defaults::HTTP_PORT,
-        &format!("{base}.http.port"),
+        &format!("{PORTS}.http.port"),
         findings,
     );
-    let https_node = https_params
-        .node_port
-        .unwrap_or(u32::from(defaults::HTTPS_NODE_PORT));
-    let http_node = http_params
-        .node_port
-        .unwrap_or(u32::from(defaults::HTTP_NODE_PORT));
-    let https_node_port = node_port(
-        &https_params,
-        https_node,
-        None,
-        range,
-        &format!("{base}.https.nodePort"),
-        findings,
-    );
-    let http_node_port = node_port(
-        &http_params,
-        http_node,
-        Some(https_node),
-        range,
-        &format!("{base}.http.nodePort"),
-        findings,
-    );
+    let https_node = NodePortParam {
+        name: "https",
+        given: https_params.node_port,
+        default: defaults::HTTPS_NODE_PORT,
+    };
+    let http_node = NodePortParam {
+        name: "http",
+        given: http_params.node_port,
+        default: defaults::HTTP_NODE_PORT,
+    };
+    let (https_node_port, http_node_port) = if service_type == ServiceType::NodePort {
+        node_ports(&https_node, &http_node, range, findings)
+    } else {
+        // Node ports exist only for NodePort services: the values are kept (the schema checked
+        // 1..65535) but neither checked against the range nor rendered.
+        for node in [&https_node, &http_node] {
+            let path = segments(&node.path());
+            if node.given.is_some() && !findings.is_reported(&path) {
+                findings.warning(
+                    Warning {
+                        kind: WarningKind::IgnoredParameter,
+                        path: String::new(),
+                        position: None,
+                        message: format!(
+                            "the {} node port is ignored: node ports are used only when \
+                             serviceType is NodePort",
+                            node.name
+                        ),
+                    },
+                    &path,
+                );
+            }
+        }
+        (https_node.port(), http_node.port())
+    };
     let metrics = params.metrics.unwrap_or_default();
     Some(Service {
-        service_type: params.service_type.unwrap_or_default(),
+        service_type,
         https: PortPair {
             port: https_port?,
             node_port: https_node_port?,
@@ -225,6 +238,30 @@ fn service(
             service_monitor: metrics.service_monitor.unwrap_or(false),
         },
     })
+}
+
+/// Where the port parameters sit.
+const PORTS: &str = "harbor-config.service.harbor";
+
+/// A node port parameter: as written, or its default.
+struct NodePortParam {
+    name: &'static str,
+    given: Option<u32>,
+    default: u16,
+}
+
+impl NodePortParam {
+    fn path(&self) -> String {
+        format!("{PORTS}.{}.nodePort", self.name)
+    }
+
+    fn value(&self) -> u32 {
+        self.given.unwrap_or(u32::from(self.default))
+    }
+
+    fn port(&self) -> Option<Port> {
+        u16::try_from(self.value()).ok().and_then(Port::new)
+    }
 }
 
 fn service_port(
@@ -247,45 +284,115 @@ fn service_port(
     port
 }
 
-/// A node port: distinct from `other` (checked first: one problem per path) and inside `range`.
-fn node_port(
-    params: &PortParams,
-    value: u32,
-    other: Option<u32>,
+/// The https and http node ports of a NodePort service: inside `range` and distinct. Problems
+/// name only keys the user wrote: a default outside the range is reported at
+/// `cluster.nodePortRange`, a written port that meets the other's default at the written one.
+fn node_ports(
+    https: &NodePortParam,
+    http: &NodePortParam,
     range: NodePortRange,
-    path: &str,
     findings: &mut Findings<'_>,
-) -> Option<Port> {
-    if findings.is_reported(&segments(path)) {
-        return None;
+) -> (Option<Port>, Option<Port>) {
+    let mut ok = [true, true];
+    let mut defaults_outside = Vec::new();
+    for (index, node) in [https, http].into_iter().enumerate() {
+        let path = node.path();
+        if findings.is_reported(&segments(&path)) {
+            ok[index] = false;
+            continue;
+        }
+        let value = node.value();
+        // The http port that repeats a written https port is reported as such, below.
+        let repeats = index == 1 && https.given.is_some() && value == https.value();
+        if !range.contains(value) && !repeats {
+            ok[index] = false;
+            if node.given.is_some() {
+                fail(
+                    findings,
+                    &path,
+                    ProblemKind::NodePortOutsideRange,
+                    format!("node port {value} is outside the cluster's node-port range {range}"),
+                    &format!(
+                        "pick a port from {} to {}, or set cluster.nodePortRange to the API \
+                         server's --service-node-port-range",
+                        range.low(),
+                        range.high()
+                    ),
+                );
+            } else {
+                defaults_outside.push(node);
+            }
+        }
     }
-    let given = params.node_port.is_some();
-    if other == Some(value) {
+    if !defaults_outside.is_empty() {
+        let ports: Vec<String> = defaults_outside
+            .iter()
+            .map(|node| format!("the {} node port's default {}", node.name, node.default))
+            .collect();
+        let keys: Vec<String> = defaults_outside
+            .iter()
+            .map(|node| format!("`{}`", node.path()))
+            .collect();
         fail(
             findings,
-            path,
-            ProblemKind::DuplicateNodePort,
-            format!("the http node port {value} is the same as the https node port"),
-            "both are opened on every node: give them different ports",
-        );
-        return None;
-    }
-    if !range.contains(value) {
-        let origin = if given { "" } else { " (the default)" };
-        fail(
-            findings,
-            path,
+            "cluster.nodePortRange",
             ProblemKind::NodePortOutsideRange,
-            format!("node port {value}{origin} is outside the cluster's node-port range {range}"),
+            format!(
+                "{} {} outside the node-port range {range}",
+                ports.join(" and "),
+                if ports.len() == 1 { "lies" } else { "lie" }
+            ),
             &format!(
-                "pick a port from {} to {}, or set cluster.nodePortRange to the API server's --service-node-port-range",
+                "set {} to a port from {} to {}",
+                keys.join(" and "),
                 range.low(),
                 range.high()
             ),
         );
-        return None;
     }
-    u16::try_from(value).ok().and_then(Port::new)
+    let written = usize::from(http.given.is_some());
+    let reported_before = |node: &NodePortParam| findings.is_reported(&segments(&node.path()));
+    if https.value() == http.value() && !reported_before([https, http][written]) {
+        let (written, other) = if written == 1 {
+            (http, https)
+        } else {
+            (https, http)
+        };
+        let (message, hint) = if other.given.is_some() {
+            (
+                format!(
+                    "the http node port {} is the same as the https node port",
+                    written.value()
+                ),
+                "both are opened on every node: give them different ports".to_owned(),
+            )
+        } else {
+            (
+                format!(
+                    "the {} node port {} is the same as the {} node port's default",
+                    written.name,
+                    written.value(),
+                    other.name
+                ),
+                format!(
+                    "both are opened on every node: set `{}` explicitly to another port, or \
+                     pick another {} node port",
+                    other.path(),
+                    written.name
+                ),
+            )
+        };
+        fail(
+            findings,
+            &written.path(),
+            ProblemKind::DuplicateNodePort,
+            message,
+            &hint,
+        );
+        return (None, None);
+    }
+    let port = |index: usize, node: &NodePortParam| node.port().filter(|_| ok[index]);
+    (port(0, https), port(1, http))
 }
 
 fn storage(params: StorageParams, findings: &mut Findings<'_>) -> Option<Storage> {
@@ -383,8 +490,7 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                     password_path,
                     ProblemKind::PasswordPolicy,
                     format!("the admin password {reason}"),
-                    "use 8 to 128 characters with an upper-case letter, a lower-case letter and a \
-                     digit, or leave it out to have one generated",
+                    AdminPassword::POLICY_HINT,
                 );
                 None
             }
