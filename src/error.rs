@@ -561,3 +561,42 @@ impl Error {
 
 /// Short for `std::result::Result<T, harbor_edge::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(path: &str, line: Option<usize>) -> Problem {
+        Problem {
+            kind: ProblemKind::OutOfRange,
+            path: path.to_owned(),
+            position: line.map(|line| Position { line, column: 1 }),
+            message: String::new(),
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn the_collector_keeps_the_first_by_position_whatever_the_arrival_order() {
+        let mut collector = ProblemCollector::new(3);
+        for (path, line) in [
+            ("a.unplaced", None),
+            ("a.b.9", Some(9)),
+            ("a.b.2", Some(2)),
+            ("a.c", Some(7)),
+            ("a.b.1", Some(1)),
+            ("a.b.5", Some(5)),
+        ] {
+            collector.push(at(path, line));
+        }
+        let problems = collector.finish();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["a.b.1", "a.b.2", "a.b.5", "a"]);
+        assert_eq!(
+            problems.as_slice()[3].kind,
+            ProblemKind::Omitted { count: 3 }
+        );
+        assert_eq!(problems.total(), 6);
+        assert!(problems.to_string().starts_with("6 problems in the input"));
+    }
+}
