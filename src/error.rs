@@ -93,7 +93,10 @@ impl fmt::Display for Problem {
     }
 }
 
-/// All the problems found in one input, in source order.
+/// The problems found in one input, in source order. At most
+/// [`InputLimits::max_problems`](crate::InputLimits::max_problems) are kept (the first by
+/// position); when more were found, a last [`ProblemKind::Omitted`] entry records how many
+/// were left out, and [`Problems::total`] counts them all.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Problems(pub Vec<Problem>);
 
@@ -108,7 +111,7 @@ impl Problems {
         self.0.iter()
     }
 
-    /// Number of problems.
+    /// Number of entries, the [`ProblemKind::Omitted`] one included (see [`Problems::total`]).
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -408,7 +411,8 @@ pub enum Error {
         /// What is missing or in the way.
         message: String,
     },
-    /// The parameters were read but are invalid; every problem found is listed.
+    /// The parameters were read but are invalid; every problem found is listed, up to
+    /// [`InputLimits::max_problems`](crate::InputLimits::max_problems) of them.
     #[error("{0}")]
     Invalid(Problems),
     /// The preflight inventory cannot be read: not YAML, an unknown field (the message names its

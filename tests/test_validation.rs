@@ -372,3 +372,68 @@ fn the_password_policy_lists_every_broken_rule() {
         "the admin password has no lower-case letter and has no digit"
     );
 }
+
+/// What the schema check lets through, the typed model takes: no number in any numeric field
+/// ends in a problem without a path (the "schema and model disagree" fallback).
+#[test]
+fn every_number_in_every_numeric_field_gets_a_placed_answer() {
+    let fields = [
+        ("service", "harbor:\n      https:\n        port"),
+        ("service", "harbor:\n      https:\n        nodePort"),
+        ("service", "harbor:\n      http:\n        port"),
+        ("service", "harbor:\n      http:\n        nodePort"),
+        ("storage", "registry"),
+        ("storage", "jobService"),
+        ("storage", "database"),
+        ("storage", "redis"),
+        ("storage", "trivy"),
+    ];
+    let numbers = [
+        "0",
+        "1",
+        "-1",
+        "65535",
+        "65536",
+        "30003.0",
+        "3.0003e4",
+        "1e3",
+        "1.5",
+        "-0.0",
+        "4294967296",
+        "1e19",
+        "1e20",
+        "-1e19",
+        "18446744073709551615",
+        "18446744073709551616",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "0x7531",
+        "0o72523",
+        "1e308",
+        ".inf",
+        "-.inf",
+        ".nan",
+        "99999999999999999999999999999999999999999",
+    ];
+    for (section, field) in fields {
+        for number in numbers {
+            let text = format!(
+                "harbor-config:\n  {section}:\n    {field}: {number}\ncluster: {{uid: a, vip: 10.0.0.5}}\n"
+            );
+            let result =
+                PackInput::from_yaml_str(&text).and_then(|input| input.resolve(&Macros::new()));
+            if let Err(error) = result {
+                let problems = error
+                    .problems()
+                    .unwrap_or_else(|| panic!("{field} = {number}: {error}"));
+                for problem in problems {
+                    assert!(
+                        !problem.path.is_empty() && problem.position.is_some(),
+                        "{field} = {number}: {problem}"
+                    );
+                }
+            }
+        }
+    }
+}
