@@ -89,6 +89,7 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
+mod collector;
 pub mod credentials;
 mod error;
 pub mod input;

@@ -3,16 +3,20 @@
 
 mod macros;
 mod positions;
+mod problems;
+mod text;
 
 pub use macros::{MacroScope, Macros};
 pub(crate) use macros::{Resolution, resolve_string};
 pub use positions::SourceMap;
+pub(crate) use problems::oversized_integer;
+pub use text::decode_text;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{Error, Position, Problem, ProblemCollector, ProblemKind, Result};
-use crate::suggest::closest;
+use crate::error::{Error, Position, Result};
 use crate::validation::{self, Validated};
+use problems::{misspelt_form_keys, parse_error};
 
 /// The chart key of the pack inside a cluster profile's values.
 pub const PACK_CHART_KEY: &str = "harbor-edge-native-config";
@@ -38,7 +42,7 @@ pub struct InputLimits {
     pub max_depth: usize,
     /// Most problems collected from one input (at least 1). Default 50. An input with more
     /// keeps the first by source position and records how many it left out in a last
-    /// [`ProblemKind::Omitted`] entry, so 200,000 bad values cost the memory of 50 problems.
+    /// [`ProblemKind::Omitted`](crate::ProblemKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
     pub max_problems: usize,
 }
 
@@ -48,64 +52,6 @@ impl Default for InputLimits {
             max_bytes: 1024 * 1024,
             max_depth: 64,
             max_problems: 50,
-        }
-    }
-}
-
-/// The text of an input file, or an [`Error::Syntax`] saying why the bytes are not UTF-8 text
-/// (naming UTF-16 and UTF-32 when a byte-order mark or the pattern of zero bytes shows it, else
-/// the line and column of the first byte that is not UTF-8). A UTF-8 byte-order mark is
-/// skipped. `name` (a file name) goes into the message.
-///
-/// ```
-/// let error = harbor_edge::input::decode_text(b"\xff\xfeh\0", "values.yaml").unwrap_err();
-/// assert!(error.to_string().contains("values.yaml is UTF-16 text"));
-/// assert_eq!(harbor_edge::input::decode_text(b"\xef\xbb\xbfa: 1", "x")?, "a: 1");
-/// # Ok::<(), harbor_edge::Error>(())
-/// ```
-pub fn decode_text<'a>(bytes: &'a [u8], name: &str) -> Result<&'a str> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let error = |encoding: Option<&str>, position: Option<Position>| {
-        let message = match encoding {
-            Some(encoding) => format!(
-                "{name} is {encoding} text; harbor-edge reads UTF-8: convert it, e.g. \
-                 `iconv -f {encoding} -t UTF-8 {name} > {name}.utf8`, or save it as UTF-8 in \
-                 the editor"
-            ),
-            None => format!(
-                "{name} is not UTF-8 text (a byte here is not UTF-8); save it as UTF-8 in the \
-                 editor, or convert it with iconv"
-            ),
-        };
-        Error::Syntax { message, position }
-    };
-    if bytes.starts_with(b"\xff\xfe\0\0") || bytes.starts_with(b"\0\0\xfe\xff") {
-        return Err(error(Some("UTF-32"), None));
-    }
-    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
-        return Err(error(Some("UTF-16"), None));
-    }
-    // Without a byte-order mark, ASCII text in UTF-16 has a zero byte beside every character
-    // (zero bytes never belong in YAML).
-    let head = &bytes[..bytes.len().min(64)];
-    let zeros = head.iter().filter(|byte| **byte == 0).count();
-    if head.len() >= 4 && zeros * 3 >= head.len() {
-        return Err(error(Some("UTF-16"), None));
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(utf8) => {
-            let valid = &bytes[..utf8.valid_up_to()];
-            let line_start = valid
-                .iter()
-                .rposition(|byte| *byte == b'\n')
-                .map_or(0, |index| index + 1);
-            let column = String::from_utf8_lossy(&valid[line_start..])
-                .chars()
-                .count()
-                + 1;
-            let line = valid.iter().filter(|byte| **byte == b'\n').count() + 1;
-            Err(error(None, Some(Position { line, column })))
         }
     }
 }
@@ -332,131 +278,6 @@ impl PackInput {
         };
         exact.or_else(|| self.source.nearest(&source_path))
     }
-}
-
-/// The error for a text `serde_yaml` refuses: a limit, the problems a person can fix at a
-/// known place (duplicate keys, oversized integers), or else the parser's message without any
-/// quoted input (which could hold a secret).
-fn parse_error(error: &serde_yaml::Error, text: &str, max_problems: usize) -> Error {
-    let position = error.location().map(|location| Position {
-        line: location.line(),
-        column: location.column(),
-    });
-    let full = error.to_string();
-    // serde_yaml appends " at line L column C"; the position is reported separately.
-    let full = full.split(" at line ").next().unwrap_or(full.as_str());
-    if full.contains("repetition limit exceeded") {
-        return Error::Limit {
-            message: "aliases expand beyond the limit (a YAML alias bomb is rejected); write \
-                      the parameters out without anchors"
-                .to_owned(),
-            position,
-        };
-    }
-    if full.contains("recursion limit exceeded") {
-        return Error::Limit {
-            message: "the document nests too deeply; parameters need fewer than 10 levels"
-                .to_owned(),
-            position,
-        };
-    }
-    let source = SourceMap::index(text);
-    let duplicates = source.duplicate_keys();
-    let oversized = source.oversized_integers();
-    if !duplicates.is_empty() || !oversized.is_empty() {
-        let logical = logical_paths(&source);
-        let mut problems = ProblemCollector::new(max_problems);
-        for duplicate in duplicates {
-            let path = logical(&duplicate.path);
-            let key = duplicate
-                .path
-                .last()
-                .map(String::as_str)
-                .unwrap_or_default();
-            let parent = &path[..path.len().saturating_sub(1)];
-            let within = if parent.is_empty() {
-                "at the top of the document".to_owned()
-            } else {
-                format!("in `{}`", parent.join("."))
-            };
-            problems.push(Problem {
-                kind: ProblemKind::DuplicateKey,
-                path: path.join("."),
-                position: Some(duplicate.position),
-                message: format!("duplicate key `{key}` {within}"),
-                hint: Some(format!(
-                    "`{key}` is already written at line {}; a key may appear once per mapping: \
-                     keep one of them",
-                    duplicate.first
-                )),
-            });
-        }
-        for (path, position) in oversized {
-            problems.push(oversized_integer(logical(path).join("."), Some(*position)));
-        }
-        return Error::Invalid(problems.finish());
-    }
-    let category = if full.contains('`') || full.contains('"') {
-        // Messages such as "invalid type: string \"…\"" quote input; keep the category only.
-        full.split(':').next().unwrap_or("invalid YAML")
-    } else {
-        full
-    };
-    Error::Syntax {
-        message: category.to_owned(),
-        position,
-    }
-}
-
-/// The problem for a whole number that fits no 64-bit integer (the value is not quoted).
-pub(crate) fn oversized_integer(path: String, position: Option<Position>) -> Problem {
-    Problem {
-        kind: ProblemKind::OutOfRange,
-        path,
-        position,
-        message: "the number is out of range: it does not fit a 64-bit integer".into(),
-        hint: Some(
-            "ports are 1 to 65535 and sizes are whole GB such as 120: look for extra digits".into(),
-        ),
-    }
-}
-
-/// Maps a source path to the path problems name: in pack values, the parameters'
-/// `charts.harbor-edge-native-config.harbor-config.…` becomes `harbor-config.…`, as everywhere
-/// else.
-fn logical_paths(source: &SourceMap) -> impl Fn(&[String]) -> Vec<String> + '_ {
-    let bare = source.key(&[HARBOR_CONFIG_KEY.to_owned()]).is_some();
-    move |path: &[String]| {
-        let wrapped = [CHARTS_KEY, PACK_CHART_KEY, HARBOR_CONFIG_KEY];
-        let in_parameters = path.len() >= 3 && path.iter().zip(wrapped).all(|(a, b)| a == b);
-        if !bare && in_parameters {
-            path[2..].to_vec()
-        } else {
-            path.to_vec()
-        }
-    }
-}
-
-/// When the document has neither form, the top-level keys that look like a misspelling of one
-/// (`harbor_config`, `chart`), as problems with a suggestion; `None` when none does.
-fn misspelt_form_keys(root: &Mapping, source: &SourceMap, max_problems: usize) -> Option<Error> {
-    const FORM_KEYS: [&str; 3] = [HARBOR_CONFIG_KEY, CHARTS_KEY, PACK_KEY];
-    let mut problems = ProblemCollector::new(max_problems);
-    for key in root.keys().filter_map(Value::as_str) {
-        if let Some(suggestion) = closest(key, &FORM_KEYS) {
-            problems.push(Problem {
-                kind: ProblemKind::UnknownKey,
-                path: key.to_owned(),
-                position: source.key(&[key.to_owned()]),
-                message: format!("unknown key `{key}` at the top of the document"),
-                hint: Some(format!(
-                    "did you mean `{suggestion}`? The document needs `harbor-config:` at the \
-                     top, or pack values with `charts: harbor-edge-native-config:`"
-                )),
-            });
-        }
-    }
-    (!problems.is_empty()).then(|| Error::Invalid(problems.finish()))
 }
 
 /// Rejects nesting deeper than `max_depth` before any parser recurses into it. Counts flow and

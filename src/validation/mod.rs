@@ -4,12 +4,14 @@
 //! the offending values, so later steps see only what passed and never report a path twice.
 
 mod document;
+mod ports;
 mod schema_check;
 mod semantic;
 
 use std::collections::BTreeSet;
 
-use crate::error::{Error, Problem, ProblemCollector, ProblemKind, Result, Warning};
+use crate::collector::ProblemCollector;
+use crate::error::{Error, Problem, ProblemKind, Result, Warning};
 use crate::input::{Macros, PackInput};
 use crate::model::Config;
 use crate::model::params::DocumentParams;
