@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use harbor_edge::{EffectiveParameters, Error, ErrorKind};
+use harbor_edge::{EffectiveParameters, Error};
 
 use credentials::CredentialsCommand;
 use input::InputArgs;
@@ -72,10 +72,10 @@ pub(crate) fn run() -> ExitCode {
 
 /// The exit code for what happened (README): 1 for invalid input, 2 for usage and I/O errors.
 fn exit_code(error: &Error) -> u8 {
-    match error.kind() {
-        ErrorKind::Usage | ErrorKind::Io => EXIT_USAGE,
-        kind if kind.is_invalid_input() => EXIT_INVALID,
-        _ => EXIT_USAGE,
+    if error.kind().is_invalid_input() {
+        EXIT_INVALID
+    } else {
+        EXIT_USAGE
     }
 }
 
