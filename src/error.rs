@@ -50,6 +50,18 @@ pub enum ProblemKind {
     UndefinedMacro,
     /// A macro reference that is not well formed.
     MalformedMacro,
+    /// A key written twice in one mapping (the position is the second one's).
+    DuplicateKey,
+    /// A `pack.namespace` other than `harbor`: the pack's objects live in the fixed namespace
+    /// `harbor`.
+    PackNamespace,
+    /// Not a problem of its own: `count` more problems were found and not collected, because
+    /// the input already had [`InputLimits::max_problems`](crate::InputLimits::max_problems).
+    /// Always the last entry of [`Problems`], its path the part all the omitted paths share.
+    Omitted {
+        /// How many problems were left out.
+        count: usize,
+    },
 }
 
 /// One validation problem: where it is, what is wrong, and what to do about it.
@@ -81,7 +93,10 @@ impl fmt::Display for Problem {
     }
 }
 
-/// All the problems found in one input, in source order.
+/// The problems found in one input, in source order. At most
+/// [`InputLimits::max_problems`](crate::InputLimits::max_problems) are kept (the first by
+/// position); when more were found, a last [`ProblemKind::Omitted`] entry records how many
+/// were left out, and [`Problems::total`] counts them all.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Problems(pub Vec<Problem>);
 
@@ -96,7 +111,7 @@ impl Problems {
         self.0.iter()
     }
 
-    /// Number of problems.
+    /// Number of entries, the [`ProblemKind::Omitted`] one included (see [`Problems::total`]).
     pub fn len(&self) -> usize {
         self.0.len()
     }
@@ -115,16 +130,49 @@ impl<'a> IntoIterator for &'a Problems {
     }
 }
 
+impl Problems {
+    /// How many problems [`Problems`]'s `Display` lists before it sums up the rest.
+    pub const LISTED: usize = 50;
+
+    /// How many problems were found: the entries, without the [`ProblemKind::Omitted`] one,
+    /// plus the count it records.
+    pub fn total(&self) -> usize {
+        self.0
+            .iter()
+            .map(|problem| match problem.kind {
+                ProblemKind::Omitted { count } => count,
+                _ => 1,
+            })
+            .sum()
+    }
+}
+
+/// Lists the first [`Problems::LISTED`] problems, then how many more there are.
 impl fmt::Display for Problems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.len();
+        let total = self.total();
         write!(
             f,
-            "{count} problem{} in the input",
-            if count == 1 { "" } else { "s" }
+            "{total} problem{} in the input",
+            if total == 1 { "" } else { "s" }
         )?;
-        for problem in &self.0 {
+        let listed: Vec<&Problem> = self
+            .0
+            .iter()
+            .filter(|problem| !matches!(problem.kind, ProblemKind::Omitted { .. }))
+            .take(Self::LISTED)
+            .collect();
+        for problem in &listed {
             write!(f, "\n- {problem}")?;
+        }
+        let more = total - listed.len();
+        if more > 0 {
+            write!(
+                f,
+                "\n- and {more} more problem{} (the first {} by position are listed)",
+                if more == 1 { "" } else { "s" },
+                listed.len()
+            )?;
         }
         Ok(())
     }
@@ -151,6 +199,9 @@ pub enum WarningKind {
     CertificateAuthorityChanged,
     /// A preflight check found something worth knowing.
     Preflight,
+    /// A parameter was given but has no effect with the other parameters (a node port when
+    /// the service type is not `NodePort`).
+    IgnoredParameter,
 }
 
 /// Something worth knowing that does not stop the pipeline.
@@ -211,10 +262,19 @@ pub enum CredentialErrorKind {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The input is not well-formed YAML, or breaks an input limit.
+    /// The input is not UTF-8 text, or not well-formed YAML.
     #[error("cannot read the input as YAML{}: {message}", position_suffix(.position))]
     Syntax {
         /// What the parser said.
+        message: String,
+        /// Where, when known.
+        position: Option<Position>,
+    },
+    /// The input breaks a limit that guards against hostile or mistaken input: its size, its
+    /// nesting depth, or the expansion of its YAML aliases.
+    #[error("input limit{}: {message}", position_suffix(.position))]
+    Limit {
+        /// Which limit, and how to raise it where it can be raised.
         message: String,
         /// Where, when known.
         position: Option<Position>,
@@ -225,7 +285,8 @@ pub enum Error {
         /// What is missing or in the way.
         message: String,
     },
-    /// The parameters were read but are invalid; every problem found is listed.
+    /// The parameters were read but are invalid; every problem found is listed, up to
+    /// [`InputLimits::max_problems`](crate::InputLimits::max_problems) of them.
     #[error("{0}")]
     Invalid(Problems),
     /// The preflight inventory cannot be read: not YAML, an unknown field (the message names its
@@ -251,6 +312,13 @@ pub enum Error {
         /// and key (`secret harbor/harbor-tls, key tls.crt`).
         path: String,
         /// What is wrong, for a person. Never contains key or password bytes.
+        message: String,
+    },
+    /// The call cannot be carried out as asked, whatever the input holds: e.g. an output
+    /// directory where the bundle would replace one of the call's own input files.
+    #[error("{message}")]
+    Usage {
+        /// What is in the way and what to do instead.
         message: String,
     },
     /// Reading or writing a file failed.
@@ -283,11 +351,60 @@ pub enum Error {
     },
 }
 
+/// What kind of failure an [`Error`] is, by what happened; the CLI derives its exit code from
+/// it (1 for the input kinds, 2 for [`ErrorKind::Usage`] and [`ErrorKind::Io`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An input is not UTF-8 text, or not well-formed YAML ([`Error::Syntax`]).
+    Syntax,
+    /// An input breaks a size, depth or alias limit ([`Error::Limit`]).
+    Limit,
+    /// An input was read but what it says is invalid: not an accepted document form,
+    /// validation problems, an unusable certificate or existing secret, an unreadable
+    /// inventory, a preflight error.
+    Invalid,
+    /// A template failed, or rendered something the self-check rejects.
+    Template,
+    /// The call itself cannot be carried out as asked ([`Error::Usage`]).
+    Usage,
+    /// The operating system failed to read or write a file, or to give randomness.
+    Io,
+}
+
+impl ErrorKind {
+    /// True for the kinds that mean "the input is invalid" (exit code 1 in the CLI), false for
+    /// usage and I/O errors (exit code 2).
+    pub fn is_invalid_input(self) -> bool {
+        !matches!(self, Self::Usage | Self::Io)
+    }
+}
+
 fn position_suffix(position: &Option<Position>) -> String {
     position.map_or_else(String::new, |p| format!(" at line {p}"))
 }
 
 impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Syntax { .. } => ErrorKind::Syntax,
+            Error::Limit { .. } => ErrorKind::Limit,
+            Error::Document { .. }
+            | Error::Invalid(_)
+            | Error::Inventory { .. }
+            | Error::Preflight(_) => ErrorKind::Invalid,
+            Error::Credentials {
+                kind: CredentialErrorKind::Generation,
+                ..
+            } => ErrorKind::Io,
+            Error::Credentials { .. } => ErrorKind::Invalid,
+            Error::Template { .. } | Error::SelfCheck { .. } => ErrorKind::Template,
+            Error::Usage { .. } => ErrorKind::Usage,
+            Error::Io { .. } => ErrorKind::Io,
+        }
+    }
+
     /// The validation problems, when this error is [`Error::Invalid`].
     pub fn problems(&self) -> Option<&Problems> {
         match self {

@@ -89,6 +89,7 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
+mod collector;
 pub mod credentials;
 mod error;
 pub mod input;
@@ -99,14 +100,15 @@ pub mod preflight;
 pub mod render;
 pub mod schema;
 mod secret;
+mod suggest;
 pub mod validation;
 
 pub use credentials::{
     Credentials, ExistingSecrets, Generator, Origin, Provenance, ReissueReason, TlsMaterial,
 };
 pub use error::{
-    CredentialErrorKind, Error, Position, Problem, ProblemKind, Problems, Result, Warning,
-    WarningKind,
+    CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,
+    Warning, WarningKind,
 };
 pub use input::{DocumentForm, InputLimits, MacroScope, Macros, PackInput};
 pub use model::{

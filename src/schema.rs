@@ -2,13 +2,17 @@
 //!
 //! `schema/harbor-edge.schema.json` is the checked-in copy; the pipeline validates against it
 //! (embedded at build time) and a test fails when it differs from what the types generate.
+//! It describes both document forms (SPEC 2.1): a document with `harbor-config` at the top is
+//! checked as a bare document, any other as pack values. The pipeline checks the parameters in
+//! the bare shape (pack values are unwrapped first) and, for pack values, what surrounds them.
 
 use std::sync::OnceLock;
 
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
-use crate::model::params::DocumentParams;
+use crate::input::DocumentForm;
+use crate::model::params::InputDocument;
 
 /// The checked-in schema, embedded at build time.
 pub const EMBEDDED_SCHEMA: &str = include_str!("../schema/harbor-edge.schema.json");
@@ -16,9 +20,7 @@ pub const EMBEDDED_SCHEMA: &str = include_str!("../schema/harbor-edge.schema.jso
 /// Generates the schema from the types.
 pub fn generate() -> Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
-    let mut schema = generator
-        .into_root_schema_for::<DocumentParams>()
-        .to_value();
+    let mut schema = generator.into_root_schema_for::<InputDocument>().to_value();
     drop_null_alternatives(&mut schema);
     schema
 }
@@ -73,18 +75,40 @@ pub(crate) fn embedded() -> &'static Value {
     })
 }
 
-/// A validator for the embedded schema, compiled once.
-pub(crate) fn validator() -> &'static jsonschema::Validator {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| {
-        jsonschema::validator_for(embedded()).expect("the embedded schema compiles (tested)")
+/// A validator for one form's branch of the embedded schema, compiled once: the parameters
+/// are checked as a bare document even when pack values held them.
+pub(crate) fn validator(form: DocumentForm) -> &'static jsonschema::Validator {
+    static BARE: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static PACK: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let (slot, branch) = match form {
+        DocumentForm::Bare => (&BARE, "then"),
+        DocumentForm::Pack => (&PACK, "else"),
+    };
+    slot.get_or_init(|| {
+        let root = embedded();
+        let mut schema = serde_json::Map::new();
+        for key in ["$schema", "$defs"] {
+            if let Some(value) = root.get(key) {
+                schema.insert(key.to_owned(), value.clone());
+            }
+        }
+        if let Some(Value::Object(branch)) = root.get(branch) {
+            schema.extend(branch.clone());
+        }
+        jsonschema::validator_for(&Value::Object(schema))
+            .expect("the embedded schema compiles (tested)")
     })
 }
 
-/// The sub-schema describing the value at `path` (object properties only), following `$ref`s.
-pub(crate) fn subschema_at<'a>(path: &[String]) -> Option<&'a Value> {
+/// The sub-schema describing the value at `path` of a document of `form` (object properties
+/// only), following `$ref`s.
+pub(crate) fn subschema_at<'a>(form: DocumentForm, path: &[String]) -> Option<&'a Value> {
     let root = embedded();
-    let mut current = resolve_ref(root, root)?;
+    let branch = match form {
+        DocumentForm::Bare => "then",
+        DocumentForm::Pack => "else",
+    };
+    let mut current = resolve_ref(root, root.get(branch)?)?;
     for segment in path {
         let properties = current.get("properties")?;
         current = resolve_ref(root, properties.get(segment)?)?;
@@ -92,19 +116,19 @@ pub(crate) fn subschema_at<'a>(path: &[String]) -> Option<&'a Value> {
     Some(current)
 }
 
-/// The property names the schema allows at `path`.
-pub(crate) fn property_names(path: &[String]) -> Vec<&'static str> {
-    subschema_at(path)
+/// The property names the schema allows at `path` of a document of `form`.
+pub(crate) fn property_names(form: DocumentForm, path: &[String]) -> Vec<&'static str> {
+    subschema_at(form, path)
         .and_then(|schema| schema.get("properties"))
         .and_then(Value::as_object)
         .map(|properties| properties.keys().map(String::as_str).collect())
         .unwrap_or_default()
 }
 
-/// The JSON type the schema asks for at `path`: its `type`, or, for a choice (`anyOf`), the
-/// first non-string member's type.
+/// The JSON type the schema asks for at `path` of a bare document: its `type`, or, for a
+/// choice (`anyOf`), the first non-string member's type.
 pub(crate) fn type_at(path: &[String]) -> Option<&'static str> {
-    let schema = subschema_at(path)?;
+    let schema = subschema_at(DocumentForm::Bare, path)?;
     if let Some(kind) = schema.get("type").and_then(Value::as_str) {
         return Some(kind);
     }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use harbor_edge::{Error, InputLimits, PackInput};
+use harbor_edge::{Error, ErrorKind, InputLimits, PackInput};
 
 /// Each level refers to the previous one nine times: 9^10 strings once expanded.
 fn billion_laughs() -> String {
@@ -23,10 +23,14 @@ fn assert_rejected_quickly(text: &str, expected: &str) {
     let result = PackInput::from_yaml_str(text);
     let elapsed = start.elapsed();
     match result {
-        Err(Error::Syntax { message, .. }) => {
-            assert!(message.contains(expected), "unexpected message: {message}")
+        Err(error @ Error::Limit { .. }) => {
+            assert_eq!(error.kind(), ErrorKind::Limit);
+            assert!(
+                error.to_string().contains(expected),
+                "unexpected message: {error}"
+            )
         }
-        other => panic!("expected a syntax error, got {other:?}"),
+        other => panic!("expected a limit error, got {other:?}"),
     }
     // Generous bound for slow CI machines; the real figure is milliseconds (README).
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
@@ -65,7 +69,7 @@ fn the_size_limit_is_configurable() {
     };
     assert!(matches!(
         PackInput::from_yaml_str_with_limits(&text, small),
-        Err(Error::Syntax { ref message, .. }) if message.contains("limit is 1000")
+        Err(Error::Limit { ref message, .. }) if message.contains("limit is 1000")
     ));
     assert!(PackInput::from_yaml_str(&text).is_ok());
 }

@@ -61,3 +61,94 @@ fn schema_rejects_a_string_where_an_integer_belongs() {
         jsonschema::error::ValidationErrorKind::Type { .. }
     ));
 }
+
+fn examples() -> Vec<(String, serde_json::Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).expect("example");
+            // The schema describes values after macro resolution: a macro where a number or
+            // a uid belongs does not conform until it is replaced.
+            if text.contains("{{") {
+                return None;
+            }
+            let document = serde_yaml::from_str(&text).expect("example is YAML");
+            Some((path.display().to_string(), document))
+        })
+        .collect()
+}
+
+#[test]
+fn schema_accepts_every_example_in_both_forms() {
+    let validator = validator();
+    let examples = examples();
+    assert!(
+        examples
+            .iter()
+            .any(|(_, document)| document.get("charts").is_some()),
+        "an example in pack form"
+    );
+    for (name, document) in examples {
+        let errors: Vec<String> = validator
+            .iter_errors(&document)
+            .map(|error| error.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+}
+
+#[test]
+fn schema_checks_pack_values_as_strictly_as_bare_documents() {
+    let validator = validator();
+    let pack = |pack: serde_json::Value, chart: serde_json::Value| json!({"pack": pack, "charts": {"harbor-edge-native-config": chart}, "cluster": {"uid": "a", "vip": "10.0.0.5"}});
+    let accepted = [
+        pack(json!({"namespace": "harbor"}), json!({"harbor-config": {}})),
+        json!({"charts": {"harbor-edge-native-config": {"harbor-config": {"service": {"serviceType": "ClusterIP"}}}}}),
+    ];
+    for document in accepted {
+        assert!(validator.is_valid(&document), "{document}");
+    }
+    let rejected = [
+        (
+            pack(json!({"namespace": "harbor-system"}), json!({})),
+            "/pack/namespace",
+        ),
+        (
+            pack(json!({"namespace": "harbor", "content": {}}), json!({})),
+            "/pack",
+        ),
+        (
+            pack(json!({}), json!({"harbor-config": {}, "replicas": 2})),
+            "/charts/harbor-edge-native-config",
+        ),
+        (
+            pack(
+                json!({}),
+                json!({"harbor-config": {"service": {"serviceTpye": "NodePort"}}}),
+            ),
+            "/charts/harbor-edge-native-config/harbor-config/service",
+        ),
+        (json!({"pack": {"namespace": "harbor"}}), ""),
+        (
+            json!({"harbor-config": {}, "pack": {"namespace": "harbor"}}),
+            "",
+        ),
+    ];
+    for (document, path) in rejected {
+        let errors: Vec<_> = validator.iter_errors(&document).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|error| error.instance_path().as_str() == path),
+            "{document}: {:?}",
+            errors.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
+}

@@ -61,6 +61,11 @@ const INVALID: &[&str] = &[
     "harbor-config: {}\ncluster: {uid: \"{{.spectro.macro.tbad}}\", vip: \"{{.spectro.macro.p}}\"}\n",
     "harbor-config: {}\ncluster: {uid: \"{{.spectro.system.cluster.uid}}\", vip: 10.0.0.5, nodeIps: [\"{{.spectro.macro.s}}\"], nodePortRange: \"{{.spectro.macro.pbad}}\"}\n",
     "harbor-config:\n  auth:\n    password: \"{{.spectro.macro.pbad}}\"\n  storage:\n    storageClass: \"{{.spectro.macro.missing}}\"\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    // Duplicate keys and oversized numbers: the parser refuses them, the problems quote nothing.
+    "harbor-config:\n  auth:\n    password: Sentinel7Zq-one\n    password: Sentinel7Zq-two\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "harbor-config:\n  auth: {password: Sentinel7Zq-one}\n  service: {harbor: {https: {nodePort: 99999999999999999999}}}\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "pack: {namespace: \"{{.spectro.macro.p}}\"}\ncharts:\n  harbor-edge-native-config:\n    harbor-config: {auth: {password: sentinel7zq}}\ncluster: {uid: a, vip: 10.0.0.5}\n",
+    "charts:\n  harbor-edge-native-config:\n    harbor-config:\n      service: {harbor: {https: {nodePort: 30002}}}\n      auth: {password: \"{{.spectro.macro.p}}\"}\ncluster: {uid: a, vip: 10.0.0.5}\n",
 ];
 
 #[test]

@@ -63,7 +63,8 @@ pub(crate) fn read(path: &PathBuf) -> Result<Zeroizing<String>, Error> {
 }
 
 /// Reads a file (or stdin for `-`) but stops past `limit` bytes, so an oversized input costs
-/// no more memory than the limit.
+/// no more memory than the limit. Bytes that are not UTF-8 text are invalid input, not an I/O
+/// error.
 fn read_at_most(path: &PathBuf, limit: usize, hint: &str) -> Result<Zeroizing<String>, Error> {
     let io_error = |source| Error::Io {
         path: path.clone(),
@@ -78,7 +79,7 @@ fn read_at_most(path: &PathBuf, limit: usize, hint: &str) -> Result<Zeroizing<St
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     reader.take(cap).read_to_end(&mut bytes).map_err(io_error)?;
     if bytes.len() > limit {
-        return Err(Error::Syntax {
+        return Err(Error::Limit {
             message: format!(
                 "{} is larger than the limit of {limit} bytes{hint}",
                 path.display()
@@ -86,13 +87,9 @@ fn read_at_most(path: &PathBuf, limit: usize, hint: &str) -> Result<Zeroizing<St
             position: None,
         });
     }
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
-        Err(_) => Err(io_error(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        ))),
-    }
+    let name = path.display().to_string();
+    let text = harbor_edge::input::decode_text(&bytes, &name)?;
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 /// Prints warnings on stderr.

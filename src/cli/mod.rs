@@ -16,7 +16,7 @@ use harbor_edge::{EffectiveParameters, Error};
 use credentials::CredentialsCommand;
 use input::InputArgs;
 
-/// Exit code for invalid input (a validation problem, unreadable YAML).
+/// Exit code for invalid input (a validation problem, unreadable YAML, a broken limit).
 const EXIT_INVALID: u8 = 1;
 /// Exit code for usage and I/O errors.
 const EXIT_USAGE: u8 = 2;
@@ -70,22 +70,29 @@ pub(crate) fn run() -> ExitCode {
     }
 }
 
+/// The exit code for what happened (README): 1 for invalid input, 2 for usage and I/O errors.
 fn exit_code(error: &Error) -> u8 {
-    match error {
-        Error::Io { .. } => EXIT_USAGE,
-        _ => EXIT_INVALID,
+    if error.kind().is_invalid_input() {
+        EXIT_INVALID
+    } else {
+        EXIT_USAGE
     }
 }
 
+/// Prints on stdout. A reader that stops early (`| head`) closes the pipe: the run then ends
+/// quietly and successfully, as command-line tools do, rather than reporting an error.
 fn print(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
-    stdout
+    match stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|source| Error::Io {
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => result.map_err(|source| Error::Io {
             path: "<stdout>".into(),
             source,
-        })
+        }),
+    }
 }
 
 fn validate(args: &InputArgs) -> Result<(), Error> {

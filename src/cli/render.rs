@@ -107,12 +107,11 @@ fn refuse_to_overwrite(existing: &Path, dir: &Path, bundle: &Bundle) -> Result<(
             .canonicalize()
             .is_ok_and(|path| path == existing_path)
         {
-            return Err(Error::Io {
-                path: target,
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "this is the --existing input, which render never overwrites; write to \
+            return Err(Error::Usage {
+                message: format!(
+                    "{}: this is the --existing input, which render never overwrites; write to \
                      another --out directory, or copy the existing file elsewhere first",
+                    target.display()
                 ),
             });
         }

@@ -3,15 +3,20 @@
 
 mod macros;
 mod positions;
+mod problems;
+mod text;
 
 pub use macros::{MacroScope, Macros};
 pub(crate) use macros::{Resolution, resolve_string};
 pub use positions::SourceMap;
+pub(crate) use problems::oversized_integer;
+pub use text::decode_text;
 
 use serde_yaml::{Mapping, Value};
 
 use crate::error::{Error, Position, Result};
 use crate::validation::{self, Validated};
+use problems::{misspelt_form_keys, parse_error};
 
 /// The chart key of the pack inside a cluster profile's values.
 pub const PACK_CHART_KEY: &str = "harbor-edge-native-config";
@@ -19,18 +24,26 @@ pub const PACK_CHART_KEY: &str = "harbor-edge-native-config";
 pub const HARBOR_CONFIG_KEY: &str = "harbor-config";
 /// The key holding the cluster context.
 pub const CLUSTER_KEY: &str = "cluster";
+/// The key of the pack's own settings in pack values.
+pub const PACK_KEY: &str = "pack";
+/// The key of the charts in pack values.
+pub const CHARTS_KEY: &str = "charts";
 
-/// Limits that keep hostile input from costing unbounded time or memory. Both are checked
-/// before the YAML parser runs, and an input over either is an [`Error::Syntax`] naming the
-/// limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
-/// document whose alias expansion grows far beyond its size. The CLI sets `max_bytes` with
-/// `--max-input-bytes`.
+/// Limits that keep hostile input from costing unbounded time or memory. Size and depth are
+/// checked before the YAML parser runs, and an input over either is an [`Error::Limit`] naming
+/// the limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
+/// document whose alias expansion grows far beyond its size (also an [`Error::Limit`]). The
+/// CLI sets `max_bytes` with `--max-input-bytes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Largest accepted document, bytes. Default 1 MiB.
     pub max_bytes: usize,
     /// Deepest accepted nesting of mappings and sequences. Default 64.
     pub max_depth: usize,
+    /// Most problems collected from one input (at least 1). Default 50. An input with more
+    /// keeps the first by source position and records how many it left out in a last
+    /// [`ProblemKind::Omitted`](crate::ProblemKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
+    pub max_problems: usize,
 }
 
 impl Default for InputLimits {
@@ -38,6 +51,7 @@ impl Default for InputLimits {
         Self {
             max_bytes: 1024 * 1024,
             max_depth: 64,
+            max_problems: 50,
         }
     }
 }
@@ -67,7 +81,11 @@ pub struct PackInput {
     form: DocumentForm,
     /// `{harbor-config: …, cluster: …}`, whatever the form.
     document: Mapping,
+    /// Pack values without the parameters and the cluster context (`pack`, `charts` with an
+    /// empty `harbor-config`, and any other key), checked against the pack form's schema.
+    wrapper: Option<Mapping>,
     source: SourceMap,
+    max_problems: usize,
     /// Cluster fields set by the caller (CLI flags) rather than the document.
     overridden: Vec<&'static str>,
 }
@@ -89,6 +107,11 @@ impl Drop for PackInput {
     fn drop(&mut self) {
         self.document
             .iter_mut()
+            .chain(
+                self.wrapper
+                    .iter_mut()
+                    .flat_map(|wrapper| wrapper.iter_mut()),
+            )
             .for_each(|(_, value)| crate::secret::wipe_yaml(value));
     }
 }
@@ -100,9 +123,14 @@ impl PackInput {
     }
 
     /// Parses a document with explicit limits.
+    ///
+    /// Besides [`Error::Syntax`], [`Error::Limit`] and [`Error::Document`], this returns
+    /// [`Error::Invalid`] for what the YAML parser refuses but a person can fix at a known
+    /// place: a key written twice in one mapping, an integer too large for 64 bits, or a
+    /// misspelt top-level key (`harbor_config`) that leaves neither document form.
     pub fn from_yaml_str_with_limits(text: &str, limits: InputLimits) -> Result<Self> {
         if text.len() > limits.max_bytes {
-            return Err(Error::Syntax {
+            return Err(Error::Limit {
                 message: format!(
                     "the document has {} bytes; the limit is {} (raise it with InputLimits::max_bytes)",
                     text.len(),
@@ -112,55 +140,66 @@ impl PackInput {
             });
         }
         check_nesting(text, limits.max_depth)?;
-        let root: Value = serde_yaml::from_str(text).map_err(|error| Error::Syntax {
-            message: syntax_message(&error),
-            position: error.location().map(|location| Position {
-                line: location.line(),
-                column: location.column(),
-            }),
-        })?;
-        let Value::Mapping(root) = root else {
+        let root: Value = match serde_yaml::from_str(text) {
+            Ok(root) => root,
+            Err(error) => return Err(parse_error(&error, text, limits.max_problems)),
+        };
+        let Value::Mapping(mut root) = root else {
             return Err(Error::Document {
                 message: "the document is not a mapping; expected `harbor-config:` at the top, \
                           or pack values with `charts: harbor-edge-native-config:`"
                     .into(),
             });
         };
-        let (form, harbor_config) = if let Some(config) = root.get(HARBOR_CONFIG_KEY) {
-            (DocumentForm::Bare, config.clone())
-        } else if let Some(chart) = root
-            .get("charts")
-            .and_then(|charts| charts.get(PACK_CHART_KEY))
-        {
-            let config = chart.get(HARBOR_CONFIG_KEY).cloned().unwrap_or(Value::Null);
-            (DocumentForm::Pack, config)
+        let source = SourceMap::index(text);
+        let form = if root.contains_key(HARBOR_CONFIG_KEY) {
+            DocumentForm::Bare
+        } else if root.contains_key(CHARTS_KEY) || root.contains_key(PACK_KEY) {
+            DocumentForm::Pack
         } else {
-            return Err(Error::Document {
-                message: "no `harbor-config` found: expected `harbor-config:` at the top, or \
-                          pack values with `charts: harbor-edge-native-config: harbor-config:`"
-                    .into(),
+            let problems = misspelt_form_keys(&root, &source, limits.max_problems);
+            crate::secret::wipe_yaml(&mut Value::Mapping(root));
+            return Err(match problems {
+                Some(problems) => problems,
+                None => Error::Document {
+                    message: "no `harbor-config` found: expected `harbor-config:` at the top, \
+                              or pack values with `charts: harbor-edge-native-config: \
+                              harbor-config:`"
+                        .into(),
+                },
             });
         };
         let mut document = Mapping::new();
-        document.insert(HARBOR_CONFIG_KEY.into(), harbor_config);
-        if let Some(cluster) = root.get(CLUSTER_KEY) {
-            document.insert(CLUSTER_KEY.into(), cluster.clone());
-        }
-        if form == DocumentForm::Bare {
-            // Other top-level keys are kept so the schema check reports them as unknown.
-            for (key, value) in &root {
-                if !document.contains_key(key) {
-                    document.insert(key.clone(), value.clone());
+        let mut wrapper = None;
+        match form {
+            DocumentForm::Bare => {
+                // Other top-level keys are kept so the schema check reports them as unknown.
+                document = std::mem::take(&mut root);
+            }
+            DocumentForm::Pack => {
+                let harbor_config = root
+                    .get_mut(CHARTS_KEY)
+                    .and_then(|charts| charts.get_mut(PACK_CHART_KEY))
+                    .and_then(Value::as_mapping_mut)
+                    .and_then(|chart| {
+                        let config = chart.get_mut(HARBOR_CONFIG_KEY)?;
+                        Some(std::mem::replace(config, Value::Mapping(Mapping::new())))
+                    })
+                    .unwrap_or(Value::Null);
+                document.insert(HARBOR_CONFIG_KEY.into(), harbor_config);
+                if let Some(cluster) = root.remove(CLUSTER_KEY) {
+                    document.insert(CLUSTER_KEY.into(), cluster);
                 }
+                wrapper = Some(std::mem::take(&mut root));
             }
         }
-        // `document` holds copies; the parsed tree may hold the password.
-        crate::secret::wipe_yaml(&mut Value::Mapping(root));
         Ok(Self {
             form,
             document,
-            source: SourceMap::index(text),
+            wrapper,
+            source,
             overridden: Vec::new(),
+            max_problems: limits.max_problems,
         })
     }
 
@@ -204,6 +243,16 @@ impl PackInput {
         &self.document
     }
 
+    /// In pack form, the pack values around the parameters (see the field).
+    pub(crate) fn wrapper(&self) -> Option<&Mapping> {
+        self.wrapper.as_ref()
+    }
+
+    /// Most problems to collect ([`InputLimits::max_problems`]).
+    pub(crate) fn max_problems(&self) -> usize {
+        self.max_problems
+    }
+
     /// The source position of a logical path (`["harbor-config", "service", …]`): the key's
     /// position when `at_key`, else the value's, else the nearest ancestor's.
     pub(crate) fn position(&self, logical: &[String], at_key: bool) -> Option<Position> {
@@ -231,35 +280,10 @@ impl PackInput {
     }
 }
 
-/// serde_yaml's message without any quoted input (which could hold a secret).
-fn syntax_message(error: &serde_yaml::Error) -> String {
-    let text = error.to_string();
-    // serde_yaml appends " at line L column C"; the position is reported separately.
-    let text = text
-        .split(" at line ")
-        .next()
-        .unwrap_or(text.as_str())
-        .to_owned();
-    if text.starts_with("repetition limit exceeded") {
-        return "aliases expand beyond the limit (a YAML alias bomb is rejected); write the \
-                parameters out without anchors"
-            .to_owned();
-    }
-    if text.starts_with("recursion limit exceeded") {
-        return "the document nests too deeply; parameters need fewer than 10 levels".to_owned();
-    }
-    if text.contains('`') || text.contains('"') {
-        // Messages such as "invalid type: string \"…\"" quote input; keep the category only.
-        text.split(':').next().unwrap_or("invalid YAML").to_owned()
-    } else {
-        text
-    }
-}
-
 /// Rejects nesting deeper than `max_depth` before any parser recurses into it. Counts flow and
 /// block nesting from indentation and brackets; cheap and linear in the input.
 fn check_nesting(text: &str, max_depth: usize) -> Result<()> {
-    let too_deep = |index: usize| Error::Syntax {
+    let too_deep = |index: usize| Error::Limit {
         message: format!(
             "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
         ),

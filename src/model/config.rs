@@ -82,7 +82,7 @@ pub struct Auth {
 #[derive(Clone, PartialEq, Eq)]
 pub struct AdminPassword(SecretString);
 
-/// Why a string is not a valid admin password. Never holds the password.
+/// One rule of Harbor's password policy that a string breaks. Never holds the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordPolicyError {
     /// Fewer than 8 or more than 128 characters.
@@ -98,7 +98,7 @@ pub enum PasswordPolicyError {
 impl fmt::Display for PasswordPolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Length(n) => write!(f, "has {n} characters; Harbor needs 8 to 128"),
+            Self::Length(n) => write!(f, "has {n} characters (Harbor needs 8 to 128)"),
             Self::NoUpperCase => f.write_str("has no upper-case letter"),
             Self::NoLowerCase => f.write_str("has no lower-case letter"),
             Self::NoDigit => f.write_str("has no digit"),
@@ -106,24 +106,62 @@ impl fmt::Display for PasswordPolicyError {
     }
 }
 
+/// Every rule of Harbor's password policy that a string breaks, in the policy's order (length,
+/// upper case, lower case, digit); never empty. Never holds the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordPolicyErrors(Vec<PasswordPolicyError>);
+
+impl PasswordPolicyErrors {
+    /// The rules broken.
+    pub fn rules(&self) -> &[PasswordPolicyError] {
+        &self.0
+    }
+}
+
+/// "has 5 characters (Harbor needs 8 to 128), has no upper-case letter and has no digit".
+impl fmt::Display for PasswordPolicyErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = self.0.len().saturating_sub(1);
+        for (index, rule) in self.0.iter().enumerate() {
+            match index {
+                0 => {}
+                _ if index == last => f.write_str(" and ")?,
+                _ => f.write_str(", ")?,
+            }
+            write!(f, "{rule}")?;
+        }
+        Ok(())
+    }
+}
+
 impl AdminPassword {
-    /// Checks the policy.
-    pub fn new(value: SecretString) -> Result<Self, PasswordPolicyError> {
-        let text = value.expose();
-        let length = text.chars().count();
-        if !(8..=128).contains(&length) {
-            return Err(PasswordPolicyError::Length(length));
-        }
-        if !text.chars().any(char::is_uppercase) {
-            return Err(PasswordPolicyError::NoUpperCase);
-        }
-        if !text.chars().any(char::is_lowercase) {
-            return Err(PasswordPolicyError::NoLowerCase);
-        }
-        if !text.chars().any(|c| c.is_ascii_digit()) {
-            return Err(PasswordPolicyError::NoDigit);
-        }
+    /// What to do about a password that breaks the policy.
+    pub const POLICY_HINT: &'static str = "use 8 to 128 characters with an upper-case letter, a \
+        lower-case letter and a digit, or leave it out to have one generated";
+
+    /// Checks the policy; the error lists every rule broken.
+    pub fn new(value: SecretString) -> Result<Self, PasswordPolicyErrors> {
+        Self::check(value.expose())?;
         Ok(Self(value))
+    }
+
+    /// Every rule of the policy `text` breaks, without keeping the text.
+    pub fn check(text: &str) -> Result<(), PasswordPolicyErrors> {
+        let length = text.chars().count();
+        let broken: Vec<PasswordPolicyError> = [
+            (!(8..=128).contains(&length)).then_some(PasswordPolicyError::Length(length)),
+            (!text.chars().any(char::is_uppercase)).then_some(PasswordPolicyError::NoUpperCase),
+            (!text.chars().any(char::is_lowercase)).then_some(PasswordPolicyError::NoLowerCase),
+            (!text.chars().any(|c| c.is_ascii_digit())).then_some(PasswordPolicyError::NoDigit),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if broken.is_empty() {
+            Ok(())
+        } else {
+            Err(PasswordPolicyErrors(broken))
+        }
     }
 
     /// The secret.

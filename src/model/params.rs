@@ -9,10 +9,39 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::SecretString;
 
-/// A bare document: `harbor-config` plus the optional cluster context. Pack-wrapped documents
-/// are unwrapped into this shape before the schema check.
+/// An input document in either accepted form (SPEC 2.1). Its schema picks the form as the
+/// reader does: a document with `harbor-config` at the top is bare, any other is pack values.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum InputDocument {
+    /// `harbor-config` at the top.
+    Bare(DocumentParams),
+    /// Pack values as a cluster profile holds them.
+    Pack(PackDocumentParams),
+}
+
+impl JsonSchema for InputDocument {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "InputDocument".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let bare = generator.subschema_for::<DocumentParams>();
+        let pack = generator.subschema_for::<PackDocumentParams>();
+        schemars::json_schema!({
+            "title": "harbor-edge input",
+            "description": "The parameters of the Harbor Edge Native Config pack: a bare document with `harbor-config` at the top, or pack values as a cluster profile holds them (`pack` and `charts.harbor-edge-native-config.harbor-config`); either with an optional `cluster` context.",
+            "if": {"required": ["harbor-config"]},
+            "then": bare,
+            "else": pack,
+        })
+    }
+}
+
+/// A bare document: `harbor-config` plus the optional cluster context. Pack values are
+/// unwrapped into this shape before the schema check.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields, title = "harbor-edge input")]
+#[schemars(deny_unknown_fields)]
 pub struct DocumentParams {
     /// The pack parameters.
     #[serde(
@@ -24,6 +53,62 @@ pub struct DocumentParams {
     /// The cluster context (not a pack parameter; the provisioning tool knows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterParams>,
+}
+
+/// Pack values as a Palette cluster profile holds them: the pack's settings, the chart's values
+/// (which hold the parameters), and the optional cluster context.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PackDocumentParams {
+    /// The pack's own settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<PackParams>,
+    /// The chart values; the pack has one chart.
+    pub charts: ChartsParams,
+    /// The cluster context (not a pack parameter; the provisioning tool knows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterParams>,
+}
+
+/// `pack`: the pack's own settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct PackParams {
+    /// The namespace of the pack's objects: always `harbor`, the namespace the pack
+    /// documentation fixes (the chart, its Secrets and the HelmChart's target all live there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<PackNamespace>,
+}
+
+/// The one namespace the pack's objects live in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, JsonSchema)]
+pub enum PackNamespace {
+    /// `harbor`.
+    #[default]
+    #[serde(rename = "harbor")]
+    Harbor,
+}
+
+/// `charts`: the chart values of the pack.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ChartsParams {
+    /// The pack's chart.
+    #[serde(rename = "harbor-edge-native-config")]
+    pub harbor_edge_native_config: ChartParams,
+}
+
+/// `charts.harbor-edge-native-config`: the chart's values.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ChartParams {
+    /// The pack parameters.
+    #[serde(
+        rename = "harbor-config",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub harbor_config: Option<HarborConfigParams>,
 }
 
 /// `harbor-config`: the parameters of the Harbor Edge Native Config pack.

@@ -1,12 +1,17 @@
 //! From the parsed YAML to a JSON value the schema can check: macros resolved, nulls dropped
-//! (an empty `auth:` means "nothing given"), keys made strings.
+//! (an empty `auth:` means "nothing given"), keys made strings, whole numbers made integers.
+//!
+//! YAML writes `30003.0`, `3.0003e4` and `1e3` as floats, but they are whole numbers, and
+//! JSON Schema's `integer` accepts them while serde's `u32` does not. They become the integer
+//! here, so what the schema check accepts the typed model accepts too; a whole number too
+//! large for 64 bits is a problem at its path.
 
 use serde_json::{Map, Number, Value as Json};
 use serde_yaml::{Mapping, Value as Yaml};
 
 use super::{Findings, dotted};
 use crate::error::{Problem, ProblemKind};
-use crate::input::{Macros, Resolution, resolve_string};
+use crate::input::{self, Macros, Resolution, resolve_string};
 use crate::schema;
 
 pub(crate) fn to_json(document: &Mapping, macros: &Macros, findings: &mut Findings<'_>) -> Json {
@@ -65,12 +70,20 @@ fn value_to_json(
             } else if let Some(int) = number.as_i64() {
                 Some(Json::from(int))
             } else {
-                match number.as_f64().and_then(Number::from_f64) {
-                    Some(float) => Some(Json::Number(float)),
-                    None => {
-                        wrong_type(findings, path, "a number that is not finite");
+                let float = number.as_f64().unwrap_or(f64::NAN);
+                match whole_number(float) {
+                    Some(Ok(int)) => Some(int),
+                    Some(Err(())) => {
+                        out_of_range(findings, path);
                         None
                     }
+                    None => match Number::from_f64(float) {
+                        Some(float) => Some(Json::Number(float)),
+                        None => {
+                            wrong_type(findings, path, "a number that is not finite");
+                            None
+                        }
+                    },
                 }
             }
         }
@@ -113,8 +126,12 @@ fn string_to_json(
                 // substitution would give it: type the value as the schema asks.
                 match schema::type_at(path) {
                     Some("integer") => {
-                        if let Ok(number) = value.trim().parse::<u64>() {
+                        let text = value.trim();
+                        if let Ok(number) = text.parse::<u64>() {
                             return Json::from(number);
+                        }
+                        if let Some(Ok(number)) = text.parse::<f64>().ok().and_then(whole_number) {
+                            return number;
                         }
                     }
                     Some("boolean") => match value.trim() {
@@ -130,6 +147,29 @@ fn string_to_json(
     }
 }
 
+/// A finite float without a fractional part as a JSON integer (`Err` when it fits no 64-bit
+/// integer); `None` for a fraction, an infinity or NaN.
+fn whole_number(float: f64) -> Option<Result<Json, ()>> {
+    // 2^64 and -2^63, exactly representable.
+    const U64_END: f64 = 18_446_744_073_709_551_616.0;
+    const I64_START: f64 = -9_223_372_036_854_775_808.0;
+    if !float.is_finite() || float.fract() != 0.0 {
+        return None;
+    }
+    Some(if (0.0..U64_END).contains(&float) {
+        // In range and whole: the conversion is exact.
+        Ok(Json::from(float as u64))
+    } else if (I64_START..0.0).contains(&float) {
+        Ok(Json::from(float as i64))
+    } else {
+        Err(())
+    })
+}
+
+fn out_of_range(findings: &mut Findings<'_>, path: &[String]) {
+    findings.problem(input::oversized_integer(String::new(), None), path, false);
+}
+
 fn wrong_type(findings: &mut Findings<'_>, path: &[String], found: &str) {
     findings.problem(
         Problem {
@@ -137,7 +177,7 @@ fn wrong_type(findings: &mut Findings<'_>, path: &[String], found: &str) {
             path: String::new(),
             position: None,
             message: format!("found {found}"),
-            hint: Some("write a plain string, number or boolean".into()),
+            hint: Some("write a plain value: a number such as 120, text, or `true`/`false`".into()),
         },
         path,
         false,

@@ -4,13 +4,14 @@
 //! the offending values, so later steps see only what passed and never report a path twice.
 
 mod document;
+mod ports;
 mod schema_check;
 mod semantic;
-mod suggest;
 
 use std::collections::BTreeSet;
 
-use crate::error::{Error, Problem, Problems, Result, Warning};
+use crate::collector::ProblemCollector;
+use crate::error::{Error, Problem, ProblemKind, Result, Warning};
 use crate::input::{Macros, PackInput};
 use crate::model::Config;
 use crate::model::params::DocumentParams;
@@ -27,7 +28,7 @@ pub struct Validated {
 /// Problems found so far, with the paths they cover.
 pub(crate) struct Findings<'a> {
     input: &'a PackInput,
-    problems: Vec<Problem>,
+    problems: ProblemCollector,
     warnings: Vec<Warning>,
     /// Dotted paths already reported; later steps skip them and everything below them.
     reported: BTreeSet<String>,
@@ -39,7 +40,7 @@ impl<'a> Findings<'a> {
     fn new(input: &'a PackInput) -> Self {
         Self {
             input,
-            problems: Vec::new(),
+            problems: ProblemCollector::new(input.max_problems()),
             warnings: Vec::new(),
             reported: BTreeSet::new(),
             from_macros: BTreeSet::new(),
@@ -92,16 +93,21 @@ pub(crate) fn segments(dotted: &str) -> Vec<String> {
 
 pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> {
     let mut findings = Findings::new(input);
+    if let Some(wrapper) = input.wrapper() {
+        let mut wrapper = document::to_json(wrapper, macros, &mut findings);
+        schema_check::check_pack_wrapper(&mut wrapper, &mut findings);
+    }
     let mut document = document::to_json(input.document(), macros, &mut findings);
     schema_check::check(&mut document, &mut findings);
     let config = match serde_json::from_value::<DocumentParams>(document) {
         Ok(params) => semantic::build_config(params, &mut findings),
         Err(_) => {
-            // The schema check removed everything that does not fit the types; reaching this
-            // means the schema and the types disagree. serde's message quotes the value, which
-            // may be a secret, so it is not passed on.
+            // The schema check removed everything that does not fit the types, and whole
+            // numbers written as floats were made integers first; reaching this means the
+            // schema and the types disagree. serde's message quotes the value, which may be a
+            // secret, so it is not passed on.
             findings.problems.push(Problem {
-                kind: crate::error::ProblemKind::WrongType,
+                kind: ProblemKind::WrongType,
                 path: String::new(),
                 position: None,
                 message: "the parameters do not fit the model".into(),
@@ -111,21 +117,10 @@ pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> 
         }
     };
     let Findings {
-        mut problems,
-        warnings,
-        ..
+        problems, warnings, ..
     } = findings;
     match config {
         Some(config) if problems.is_empty() => Ok(Validated { config, warnings }),
-        _ => {
-            problems.sort_by(|a, b| {
-                (a.position.is_none(), a.position, &a.path).cmp(&(
-                    b.position.is_none(),
-                    b.position,
-                    &b.path,
-                ))
-            });
-            Err(Error::Invalid(Problems(problems)))
-        }
+        _ => Err(Error::Invalid(problems.finish())),
     }
 }

@@ -5,11 +5,12 @@
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
-use super::suggest::closest;
 use super::{Findings, dotted};
 use crate::error::{Problem, ProblemKind};
-use crate::model::config::ClusterUid;
+use crate::input::DocumentForm;
+use crate::model::config::{AdminPassword, ClusterUid};
 use crate::schema;
+use crate::suggest::closest;
 
 /// What a parameter path holds, for messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub(crate) enum Field {
     ServiceType,
     ClusterUid,
     NodePortRange,
+    StorageClass,
+    PackNamespace,
     Other,
 }
 
@@ -39,11 +42,12 @@ impl Field {
             ("certs", _) => Self::Pem,
             ("https" | "http", "port") => Self::Port,
             ("https" | "http", "nodePort") => Self::NodePort,
-            ("storage", "storageClass") => Self::Other,
+            ("storage", "storageClass") => Self::StorageClass,
             ("storage", _) => Self::Size,
             ("service", "serviceType") => Self::ServiceType,
             ("cluster", "uid") => Self::ClusterUid,
             ("cluster", "nodePortRange") => Self::NodePortRange,
+            ("pack", "namespace") if path.len() == 2 => Self::PackNamespace,
             _ => Self::Other,
         }
     }
@@ -54,9 +58,30 @@ impl Field {
     }
 }
 
+/// One problem the schema check found, before it is recorded.
+struct Found {
+    path: Vec<String>,
+    problem: Problem,
+    /// Positioned at the key (unknown keys) rather than the value.
+    at_key: bool,
+    /// For an unknown key: the path of the key it is probably a misspelling of.
+    suggests: Option<Vec<String>>,
+}
+
+/// Checks the parameters and cluster context, in the bare shape whatever the input's form.
 pub(crate) fn check(document: &mut Value, findings: &mut Findings<'_>) {
-    let validator = schema::validator();
-    let mut found: Vec<(Vec<String>, Problem, bool)> = Vec::new();
+    check_form(DocumentForm::Bare, document, findings);
+}
+
+/// Checks what surrounds the parameters in pack values (`pack`, `charts` and any other key):
+/// the parameters inside are an empty mapping here, so only the wrapper's own problems show.
+pub(crate) fn check_pack_wrapper(wrapper: &mut Value, findings: &mut Findings<'_>) {
+    check_form(DocumentForm::Pack, wrapper, findings);
+}
+
+fn check_form(form: DocumentForm, document: &mut Value, findings: &mut Findings<'_>) {
+    let validator = schema::validator(form);
+    let mut found: Vec<Found> = Vec::new();
     for error in validator.iter_errors(document) {
         let path: Vec<String> = error
             .instance_path()
@@ -64,9 +89,19 @@ pub(crate) fn check(document: &mut Value, findings: &mut Findings<'_>) {
             .map(|segment| segment.to_string())
             .collect();
         let quotable = !findings.is_from_macro(&path);
-        describe(error.kind(), &path, document, quotable, &mut found);
+        describe(form, error.kind(), &path, document, quotable, &mut found);
     }
-    for (path, problem, at_key) in found {
+    // A missing key that an unknown key beside it probably misspells is said once, by the
+    // unknown key's "did you mean".
+    let suggested: Vec<Vec<String>> = found.iter().filter_map(|f| f.suggests.clone()).collect();
+    found.retain(|f| f.problem.kind != ProblemKind::Missing || !suggested.contains(&f.path));
+    for Found {
+        path,
+        problem,
+        at_key,
+        ..
+    } in found
+    {
         // The value goes even when its path was reported before (a malformed macro in it):
         // left in place, it would reach the typed model in a shape the schema rejects.
         remove(document, &path);
@@ -90,74 +125,111 @@ fn problem(kind: ProblemKind, message: String, hint: Option<String>) -> Problem 
 
 /// `quotable` is false for a value that came from a macro: its text is never shown.
 fn describe(
+    form: DocumentForm,
     kind: &ValidationErrorKind,
     path: &[String],
     document: &Value,
     quotable: bool,
-    out: &mut Vec<(Vec<String>, Problem, bool)>,
+    out: &mut Vec<Found>,
 ) {
     let field = Field::of(path);
     let value = document.pointer(&pointer(path));
+    let found = |path: Vec<String>, problem: Problem| Found {
+        path,
+        problem,
+        at_key: false,
+        suggests: None,
+    };
     match kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let valid = schema::property_names(path);
+            let valid = schema::property_names(form, path);
             for key in unexpected {
                 let mut key_path = path.to_vec();
                 key_path.push(key.clone());
-                let hint = match closest(key, &valid) {
+                let suggestion = closest(key, &valid);
+                let hint = match suggestion {
                     Some(suggestion) => format!("did you mean `{suggestion}`?"),
                     None if valid.is_empty() => "remove it".to_owned(),
-                    None => format!(
-                        "valid keys here: {}",
-                        valid
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    None => format!("valid keys here: {}", quoted_list(&valid)),
                 };
                 let where_ = if path.is_empty() {
                     "at the top of the document".to_owned()
                 } else {
                     format!("under `{}`", dotted(path))
                 };
-                out.push((
-                    key_path,
-                    problem(
+                out.push(Found {
+                    path: key_path,
+                    problem: problem(
                         ProblemKind::UnknownKey,
                         format!("unknown key `{key}` {where_}"),
                         Some(hint),
                     ),
-                    true,
-                ));
+                    at_key: true,
+                    suggests: suggestion.map(|suggestion| {
+                        let mut suggested = path.to_vec();
+                        suggested.push(suggestion.to_owned());
+                        suggested
+                    }),
+                });
             }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().unwrap_or_default().to_owned();
+            let mut missing = path.to_vec();
+            missing.push(name.clone());
+            let where_ = if path.is_empty() {
+                "at the top of the document".to_owned()
+            } else {
+                format!("under `{}`", dotted(path))
+            };
+            out.push(found(
+                missing,
+                problem(
+                    ProblemKind::Missing,
+                    format!("`{name}` is missing {where_}"),
+                    Some(
+                        "pack values hold the parameters in `charts: harbor-edge-native-config: \
+                         harbor-config:`"
+                            .to_owned(),
+                    ),
+                ),
+            ));
         }
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(kind) => kind.to_string(),
                 TypeKind::Multiple(kinds) => format!("{kinds:?}"),
             };
-            out.push((
+            // Said in YAML's words: a mapping, a list, a whole number.
+            let wanted = match expected.as_str() {
+                "object" => "a mapping".to_owned(),
+                "array" => "a list".to_owned(),
+                "integer" => "a whole number".to_owned(),
+                other => article(other),
+            };
+            out.push(found(
                 path.to_vec(),
-                typed_problem(
-                    field,
-                    value,
-                    quotable,
-                    &format!("expected {}", article(&expected)),
+                problem(
+                    ProblemKind::WrongType,
+                    format!("expected {wanted}, found {}", describe_kind(value)),
+                    Some(type_hint(form, field, &expected, path, value, quotable)),
                 ),
-                false,
             ));
         }
-        _ => out.push((
-            path.to_vec(),
-            typed_problem(field, value, quotable, ""),
-            false,
-        )),
+        _ => out.push(found(path.to_vec(), typed_problem(field, value, quotable))),
     }
 }
 
+fn quoted_list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A problem about the value itself, worded for the field it sits in.
-fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &str) -> Problem {
+fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem {
     let quotable = quotable && !field.is_secret();
     let shown = match value {
         Some(_) if !quotable && !field.is_secret() => "the macro's value".to_owned(),
@@ -171,13 +243,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &s
         Some(Value::Object(_)) => "a mapping".to_owned(),
         _ => "this value".to_owned(),
     };
-    let type_error = !detail.is_empty();
     let (kind, message, hint) = match field {
-        _ if type_error => (
-            ProblemKind::WrongType,
-            format!("{detail}, found {}", describe_kind(value)),
-            Some(type_hint(field)),
-        ),
         Field::Port => (
             ProblemKind::OutOfRange,
             format!("port {shown} is outside 1..65535"),
@@ -196,17 +262,18 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &s
             Some("write an integer such as 120, or a quantity such as \"120Gi\"".to_owned()),
         ),
         Field::Password => {
-            let length = value
+            // Every rule the password breaks, not only the length the schema checks.
+            let broken = value
                 .and_then(Value::as_str)
-                .map_or(0, |s| s.chars().count());
+                .and_then(|text| AdminPassword::check(text).err());
+            let message = match broken {
+                Some(broken) => format!("the admin password {broken}"),
+                None => "the admin password does not meet Harbor's policy".to_owned(),
+            };
             (
                 ProblemKind::PasswordPolicy,
-                format!("the admin password has {length} characters; Harbor needs 8 to 128"),
-                Some(
-                    "use 8 to 128 characters with an upper-case letter, a lower-case letter and \
-                     a digit, or leave it out to have one generated"
-                        .to_owned(),
-                ),
+                message,
+                Some(AdminPassword::POLICY_HINT.to_owned()),
             )
         }
         Field::ClusterUid => {
@@ -253,6 +320,25 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &s
                 Some(hint),
             )
         }
+        Field::StorageClass => (
+            ProblemKind::OutOfRange,
+            "the storage class is empty".to_owned(),
+            Some(
+                "give the name of a StorageClass, or leave `storageClass` out for the cluster's \
+                 default"
+                    .to_owned(),
+            ),
+        ),
+        Field::PackNamespace => (
+            ProblemKind::PackNamespace,
+            format!("the pack namespace {shown} is not `harbor`"),
+            Some(
+                "the pack's objects (the chart, its Secrets, the HelmChart's target) live in \
+                 the fixed namespace `harbor` that the pack documentation names, so no other \
+                 namespace is honoured: write `namespace: harbor` or leave it out"
+                    .to_owned(),
+            ),
+        ),
         Field::Other => (
             ProblemKind::OutOfRange,
             format!("value {shown} is not allowed here"),
@@ -262,17 +348,70 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool, detail: &s
     problem(kind, message, hint)
 }
 
-fn type_hint(field: Field) -> String {
-    match field {
-        Field::Size => "write an integer such as 120, or a quantity such as \"120Gi\"".into(),
-        Field::Port | Field::NodePort => "write the port as a number, without quotes".into(),
-        _ => "check the parameter table in the README".into(),
+/// What to write instead of a value of the wrong type, for the type the schema expects.
+fn type_hint(
+    form: DocumentForm,
+    field: Field,
+    expected: &str,
+    path: &[String],
+    value: Option<&Value>,
+    quotable: bool,
+) -> String {
+    let key = path.last().map(String::as_str).unwrap_or("the key");
+    match expected {
+        "boolean" => match value.and_then(Value::as_str) {
+            Some(text) if quotable && is_yaml11_boolean(text) => {
+                format!("`{text}` is a string in YAML 1.2, not a boolean: write `true` or `false`")
+            }
+            _ => "write `true` or `false`, without quotes".to_owned(),
+        },
+        "integer" => {
+            let example = match field {
+                Field::NodePort => "30003",
+                Field::Port => "443",
+                _ => "120",
+            };
+            match value {
+                Some(Value::Number(_)) => format!("write a whole number such as {example}"),
+                _ => format!("write a whole number without quotes, such as {example}"),
+            }
+        }
+        "string" => match field {
+            Field::Password => {
+                "put the password in quotes so YAML reads it as text: `password: \"...\"`"
+                    .to_owned()
+            }
+            _ => format!("put the value in quotes so YAML reads it as text: `{key}: \"...\"`"),
+        },
+        "object" => {
+            let keys = schema::property_names(form, path);
+            if keys.is_empty() {
+                format!("write `{key}` as a mapping")
+            } else {
+                format!(
+                    "write `{key}` as a mapping, its keys indented below it: {}",
+                    quoted_list(&keys)
+                )
+            }
+        }
+        "array" => format!("write a list, e.g. `{key}: [10.10.1.6, 10.10.1.7]`"),
+        _ => format!("write {} here", article(expected)),
     }
+}
+
+/// The words YAML 1.1 read as booleans and YAML 1.2 (and so this reader) reads as strings.
+/// (A quoted `"true"` gets the plain "without quotes" hint.)
+fn is_yaml11_boolean(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "yes" | "no" | "on" | "off" | "y" | "n"
+    )
 }
 
 fn describe_kind(value: Option<&Value>) -> &'static str {
     match value {
         Some(Value::String(_)) => "a string",
+        Some(Value::Number(n)) if n.is_f64() => "a number with a fraction",
         Some(Value::Number(_)) => "a number",
         Some(Value::Bool(_)) => "a boolean",
         Some(Value::Array(_)) => "a list",

@@ -2,15 +2,13 @@
 
 use std::net::IpAddr;
 
-use super::{Findings, segments};
+use super::{Findings, ports, segments};
 use crate::error::{Problem, ProblemKind, Warning, WarningKind};
 use crate::model::config::{
-    AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, Metrics, NodePortRange, Port,
-    PortPair, ProvidedCerts, RECOMMENDED_STORAGE_GB, Service, Storage, defaults,
+    AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, NodePortRange, ProvidedCerts,
+    RECOMMENDED_STORAGE_GB, Storage, defaults,
 };
-use crate::model::params::{
-    AuthParams, ClusterParams, DocumentParams, PortParams, ServiceParams, SizeParam, StorageParams,
-};
+use crate::model::params::{AuthParams, ClusterParams, DocumentParams, SizeParam, StorageParams};
 
 /// Builds the configuration, or `None` when a problem was found (all of them recorded).
 pub(crate) fn build_config(params: DocumentParams, findings: &mut Findings<'_>) -> Option<Config> {
@@ -20,7 +18,7 @@ pub(crate) fn build_config(params: DocumentParams, findings: &mut Findings<'_>) 
         .as_ref()
         .map(|c| c.node_port_range)
         .unwrap_or_default();
-    let service = service(
+    let service = ports::service(
         config.service.unwrap_or_default(),
         node_port_range,
         findings,
@@ -39,7 +37,13 @@ fn config_cluster(cluster: Option<ClusterParams>) -> ClusterParams {
     cluster.unwrap_or_default()
 }
 
-fn fail(findings: &mut Findings<'_>, path: &str, kind: ProblemKind, message: String, hint: &str) {
+pub(super) fn fail(
+    findings: &mut Findings<'_>,
+    path: &str,
+    kind: ProblemKind,
+    message: String,
+    hint: &str,
+) {
     findings.problem(
         Problem {
             kind,
@@ -166,128 +170,6 @@ fn parse_ip(text: &str, path: &str, findings: &mut Findings<'_>) -> Option<IpAdd
     }
 }
 
-fn service(
-    params: ServiceParams,
-    range: NodePortRange,
-    findings: &mut Findings<'_>,
-) -> Option<Service> {
-    let ports = params.harbor.unwrap_or_default();
-    let https_params = ports.https.unwrap_or_default();
-    let http_params = ports.http.unwrap_or_default();
-    let base = "harbor-config.service.harbor";
-    let https_port = service_port(
-        https_params.port,
-        defaults::HTTPS_PORT,
-        &format!("{base}.https.port"),
-        findings,
-    );
-    let http_port = service_port(
-        http_params.port,
-        defaults::HTTP_PORT,
-        &format!("{base}.http.port"),
-        findings,
-    );
-    let https_node = https_params
-        .node_port
-        .unwrap_or(u32::from(defaults::HTTPS_NODE_PORT));
-    let http_node = http_params
-        .node_port
-        .unwrap_or(u32::from(defaults::HTTP_NODE_PORT));
-    let https_node_port = node_port(
-        &https_params,
-        https_node,
-        None,
-        range,
-        &format!("{base}.https.nodePort"),
-        findings,
-    );
-    let http_node_port = node_port(
-        &http_params,
-        http_node,
-        Some(https_node),
-        range,
-        &format!("{base}.http.nodePort"),
-        findings,
-    );
-    let metrics = params.metrics.unwrap_or_default();
-    Some(Service {
-        service_type: params.service_type.unwrap_or_default(),
-        https: PortPair {
-            port: https_port?,
-            node_port: https_node_port?,
-        },
-        http: PortPair {
-            port: http_port?,
-            node_port: http_node_port?,
-        },
-        metrics: Metrics {
-            enabled: metrics.enabled.unwrap_or(false),
-            service_monitor: metrics.service_monitor.unwrap_or(false),
-        },
-    })
-}
-
-fn service_port(
-    value: Option<u32>,
-    default: u16,
-    path: &str,
-    findings: &mut Findings<'_>,
-) -> Option<Port> {
-    let value = value.unwrap_or(u32::from(default));
-    let port = u16::try_from(value).ok().and_then(Port::new);
-    if port.is_none() && !findings.is_reported(&segments(path)) {
-        fail(
-            findings,
-            path,
-            ProblemKind::OutOfRange,
-            format!("port {value} is outside 1..65535"),
-            "use a TCP port number from 1 to 65535",
-        );
-    }
-    port
-}
-
-/// A node port: distinct from `other` (checked first: one problem per path) and inside `range`.
-fn node_port(
-    params: &PortParams,
-    value: u32,
-    other: Option<u32>,
-    range: NodePortRange,
-    path: &str,
-    findings: &mut Findings<'_>,
-) -> Option<Port> {
-    if findings.is_reported(&segments(path)) {
-        return None;
-    }
-    let given = params.node_port.is_some();
-    if other == Some(value) {
-        fail(
-            findings,
-            path,
-            ProblemKind::DuplicateNodePort,
-            format!("the http node port {value} is the same as the https node port"),
-            "both are opened on every node: give them different ports",
-        );
-        return None;
-    }
-    if !range.contains(value) {
-        let origin = if given { "" } else { " (the default)" };
-        fail(
-            findings,
-            path,
-            ProblemKind::NodePortOutsideRange,
-            format!("node port {value}{origin} is outside the cluster's node-port range {range}"),
-            &format!(
-                "pick a port from {} to {}, or set cluster.nodePortRange to the API server's --service-node-port-range",
-                range.low(),
-                range.high()
-            ),
-        );
-        return None;
-    }
-    u16::try_from(value).ok().and_then(Port::new)
-}
-
 fn storage(params: StorageParams, findings: &mut Findings<'_>) -> Option<Storage> {
     let mut size = |value: Option<SizeParam>, default: u32, key: &str| -> Option<Gigabytes> {
         let path = format!("harbor-config.storage.{key}");
@@ -383,8 +265,7 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                     password_path,
                     ProblemKind::PasswordPolicy,
                     format!("the admin password {reason}"),
-                    "use 8 to 128 characters with an upper-case letter, a lower-case letter and a \
-                     digit, or leave it out to have one generated",
+                    AdminPassword::POLICY_HINT,
                 );
                 None
             }

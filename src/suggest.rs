@@ -1,4 +1,5 @@
-//! "Did you mean": the closest valid key to a misspelt one.
+//! "Did you mean": the closest valid key to a misspelt one (validation and the document forms
+//! both suggest keys).
 
 /// The candidate closest to `word` by edit distance (ignoring case), when it is close enough to
 /// be a plausible typo: at most a third of the word's length, and at least 2.
