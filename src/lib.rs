@@ -113,7 +113,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, RenderedObject};
+pub use output::{Bundle, Format, ObjectKind, RenderedObject, WriteOptions};
 pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -132,6 +132,7 @@ fn rewriting_a_directory_replaces_every_file_and_leaves_no_backup() {
         .map(|object| object.file_name().to_owned())
         .collect();
     let mut expected_sorted = expected.clone();
+    expected_sorted.push(harbor_edge::output::OWNED_FILES_LIST.to_owned());
     expected_sorted.sort();
     assert_eq!(listing, expected_sorted);
     for object in second.objects() {
@@ -178,6 +179,8 @@ fn the_existing_input_is_never_modified() {
             "helm",
             "-o",
             "json",
+            "--values-out",
+            "values",
         ],
         vec!["credentials", &minimal, "--existing", "existing.yaml"],
     ] {
