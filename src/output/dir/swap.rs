@@ -71,18 +71,18 @@ pub(super) fn write(
     let stage_lock = match built {
         Ok((stage_lock, true)) => stage_lock,
         Ok((_, false)) => {
-            let _ = fs::remove_dir_all(&stage);
+            discard(&stage);
             return Ok(false);
         }
         Err(failure) => {
-            let _ = fs::remove_dir_all(&stage);
+            discard(&stage);
             return Err(failure);
         }
     };
     let exchanged = rustix::fs::renameat_with(CWD, &stage, CWD, folder, RenameFlags::EXCHANGE)
         .map_err(io::Error::from);
     if let Err(error) = exchanged {
-        let _ = fs::remove_dir_all(&stage);
+        discard(&stage);
         return if switch_impossible(&error) {
             Ok(false)
         } else {
@@ -157,6 +157,25 @@ fn carry(folder: &Path, stage: &Path, rel: &Path, plan: &Plan) -> Result<bool, F
     Ok(true)
 }
 
+/// Removes a staging folder that was never switched in, its list of owned files last: should
+/// this be interrupted too, what is left is still known to be harbor-edge's.
+fn discard(stage: &Path) {
+    if let Ok(entries) = fs::read_dir(stage) {
+        for entry in entries.flatten() {
+            if entry.file_name() == manifest::FILE_NAME {
+                continue;
+            }
+            let _ = if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                fs::remove_dir_all(entry.path())
+            } else {
+                fs::remove_file(entry.path())
+            };
+        }
+    }
+    let _ = fs::remove_file(stage.join(manifest::FILE_NAME));
+    let _ = fs::remove_dir(stage);
+}
+
 fn is_empty(path: &Path) -> bool {
     fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none())
 }
@@ -201,9 +220,18 @@ fn switch_impossible(error: &io::Error) -> bool {
 /// switch, or a leftover of a killed run): harbor-edge's files go, and so does every entry that
 /// `folder` holds under the same name (the same inode, carried by a hard link); folders go once
 /// empty. Anything else moves into `folder` when its name is free there, or stays, and the
-/// tree with it (the next write tries again). Returns whether the tree is gone.
+/// tree with it (the next write tries again). The tree's list of owned files goes last, so a
+/// retire cut short by a kill leaves nothing of harbor-edge's that the next one would take for
+/// someone else's. Returns whether the tree is gone.
 fn retire(tree: &Path, folder: &Path, is_ours: &dyn Fn(&Path, &fs::Metadata) -> bool) -> bool {
-    retire_entries(tree, folder, Path::new(""), is_ours) && fs::remove_dir(tree).is_ok()
+    retire_entries(tree, folder, Path::new(""), is_ours)
+        && fs::remove_file(tree.join(manifest::FILE_NAME))
+            .or_else(|error| match error.kind() {
+                io::ErrorKind::NotFound => Ok(()),
+                _ => Err(error),
+            })
+            .is_ok()
+        && fs::remove_dir(tree).is_ok()
 }
 
 fn retire_entries(
@@ -218,6 +246,9 @@ fn retire_entries(
     let mut gone = true;
     for entry in entries.flatten() {
         let entry_rel = rel.join(entry.file_name());
+        if entry_rel == Path::new(manifest::FILE_NAME) {
+            continue; // last, in `retire`
+        }
         let path = tree.join(&entry_rel);
         let Ok(metadata) = entry.metadata() else {
             gone = false;
