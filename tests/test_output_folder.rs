@@ -461,3 +461,49 @@ fn a_values_only_write_holds_exactly_the_files_that_are_not_objects() {
     );
     assert!(!empty.path().join("none").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_folder_keeps_its_mode_and_a_render_from_inside_it_keeps_the_folder_itself() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    run(
+        dir.path(),
+        &["render", &example("minimal.yaml"), "--out", "out"],
+        0,
+    );
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o750)).expect("chmod");
+    run(
+        dir.path(),
+        &[
+            "render",
+            &example("minimal.yaml"),
+            "--seed",
+            "2",
+            "--out",
+            "out",
+        ],
+        0,
+    );
+    let mode = fs::metadata(&out).expect("stat").permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o750);
+
+    // A shell sitting in the folder must not be left in a removed one: the folder stays the
+    // same inode (the journal writes in place).
+    let inode = fs::metadata(&out).expect("stat").ino();
+    run(
+        &out,
+        &[
+            "render",
+            &example("minimal.yaml"),
+            "--seed",
+            "3",
+            "--out",
+            ".",
+        ],
+        0,
+    );
+    assert_eq!(fs::metadata(&out).expect("stat").ino(), inode);
+    assert_eq!(tree(&out), expected_files(Target::K3s, "edge-demo-01"));
+}

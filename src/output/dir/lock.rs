@@ -45,7 +45,7 @@ pub(super) fn acquire(folder: &Path) -> Result<FolderLock> {
 }
 
 /// Locks a folder that no other writer knows yet (this write's staging folder).
-#[cfg(unix)]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 pub(super) fn acquire_new(folder: &Path) -> std::io::Result<FolderLock> {
     let handle = File::open(folder)?;
     match flock(&handle, false) {

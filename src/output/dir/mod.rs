@@ -118,6 +118,7 @@ impl Plan {
     /// Whether the regular file at `rel` is harbor-edge's: the list of owned files, a file
     /// this write replaces, one the previous write owned, or a temporary file an earlier
     /// version left.
+    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
     pub(super) fn is_ours(&self, rel: &Path, metadata: &fs::Metadata) -> bool {
         metadata.is_file()
             && (rel == Path::new(manifest::FILE_NAME)
@@ -128,6 +129,7 @@ impl Plan {
 
     /// Whether `rel` is a folder that exists only for harbor-edge's files (removed with them
     /// when it holds nothing else).
+    #[cfg_attr(not(any(target_os = "linux", target_os = "android")), allow(dead_code))]
     pub(super) fn is_our_folder(&self, rel: &Path) -> bool {
         self.folders.contains(rel)
     }
