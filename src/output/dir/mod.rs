@@ -74,10 +74,9 @@ pub(super) fn write_set(
     swap::recover(&folder, &plan);
     check_paths(dir, &folder, &plan, protected)?;
 
-    let run = run_id();
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let switched =
-        swap::write(&folder, files, &plan, &run).map_err(|failure| failure.at(dir, &folder))?;
+    let switched = swap::write(&folder, files, &plan, &run_id())
+        .map_err(|failure| failure.at(dir, &folder))?;
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     let switched = false;
     if !switched {

@@ -3,7 +3,7 @@
 //!
 //! The staging folder is `.<folder name>.harbor-edge-<run>` in the output folder's parent, mode
 //! 0700 while it is built. It receives, in this order: the list of owned files (complete, with
-//! its run line), the new files, and a hard link to every entry of the output folder that is
+//! its end line), the new files, and a hard link to every entry of the output folder that is
 //! not harbor-edge's (folders are recreated with their owner and mode, and their entries
 //! linked). Then it gets the output folder's owner and mode, and the exchange makes it the
 //! output folder. The former folder, now under the staging name, is removed: harbor-edge's
@@ -50,7 +50,8 @@ pub(super) fn write(
     ) else {
         return Ok(false);
     };
-    // A shell sitting in the folder would be left in a removed folder.
+    // Run from inside the folder, most likely from a shell sitting there, which the switch
+    // would leave in a removed folder.
     if std::env::current_dir()
         .and_then(|dir| dir.canonicalize())
         .is_ok_and(|dir| dir.starts_with(folder))
