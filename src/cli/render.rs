@@ -121,8 +121,8 @@ impl RenderCommand {
                 clap::error::ErrorKind::MissingRequiredArgument,
                 format!(
                     "the {} target's Helm values are not Kubernetes objects and are not printed: \
-                 add --values-out DIR to write them there (the objects still go to stdout), or \
-                 write everything with --out DIR",
+                     add --values-out DIR to write them there (the objects still go to stdout), \
+                     or write everything with --out DIR",
                     self.target
                 ),
             ),

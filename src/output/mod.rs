@@ -36,7 +36,8 @@
 //!   new set is built beside the folder and exchanged with it in one step
 //!   (`renameat2(RENAME_EXCHANGE)`), so this holds at every instant. Where that is not possible
 //!   (other platforms; file systems without the exchange or hard links; a folder that is a
-//!   mount point or the current directory; a parent folder that cannot be written) a journal
+//!   mount point or the current directory; a parent folder that cannot be written; an owner
+//!   that cannot be kept) a journal
 //!   inside the folder is used instead: a reader during the write, or after a kill in its last
 //!   step, can see a mix, and the next write into the folder completes the interrupted one
 //!   before anything else.
@@ -52,6 +53,8 @@
 //! - **Links are not followed.** A symbolic link inside the folder at a path harbor-edge writes
 //!   (for example `certs.d` pointing elsewhere) is an error, and nothing is written; elsewhere in
 //!   the folder, links are left alone like any file harbor-edge does not own.
+//! - **Inputs are kept.** [`WriteOptions::protect`] names files (a run's inputs) that the write
+//!   must neither replace nor remove; it fails before changing anything instead.
 //! - Secret files are readable by the owner only (on Unix).
 
 mod dir;
@@ -67,7 +70,7 @@ use crate::render::Target;
 pub const VALUES_FOLDER: &str = "values";
 
 /// The file in an output folder that lists the files harbor-edge owns there (not `.yaml`,
-/// `.yml` or `.json`, so `kubectl apply -f` and the k3s deploy controller ignore it).
+/// `.yml` or `.json`, so `kubectl apply -f` ignores it).
 pub const OWNED_FILES_LIST: &str = dir::OWNED_FILES_LIST;
 
 /// What a rendered object is.

@@ -1,6 +1,6 @@
 //! The list of files harbor-edge owns in an output folder: `.harbor-edge-files`, plain text
-//! with one relative path a line. kubectl and the k3s deploy controller take only `.yaml`,
-//! `.yml` and `.json` files, so they ignore it.
+//! with one relative path a line. `kubectl apply -f DIR` takes only `.yaml`, `.yml` and
+//! `.json` files, so it ignores it.
 //!
 //! ```text
 //! # harbor-edge: the files its last write put into this folder, one a line. ...
