@@ -136,12 +136,23 @@ class Check:
         self.secret_texts = sorted(
             {v.decode("utf-8", "replace") for v in bundle.secret_values() if len(v) >= 8}, key=len, reverse=True
         )
-        stream = self.harbor_edge()
+        # On stdout the stream holds the Kubernetes objects only; the helm target writes its
+        # values files to --values-out.
+        stream_values = self.folder / "stream-values"
+        extra = ("--values-out", str(stream_values)) if self.target == "helm" else ()
+        stream = self.harbor_edge(*extra)
         if stream.returncode != 0:
             raise Stop(f"harbor-edge render (stream) failed: {first_line(stream.stderr, self.redact)}")
         canonical = lambda docs: sorted(json.dumps(d, sort_keys=True, default=str) for d in docs)
-        if canonical(documents(stream.stdout)) != canonical(bundle.documents):
-            self.problems.append("the YAML stream and the --out folder hold different documents")
+        if canonical(documents(stream.stdout)) != canonical(bundle.objects):
+            self.problems.append("the YAML stream and the --out folder hold different Kubernetes objects")
+        if not all(is_object(doc) for doc in documents(stream.stdout)):
+            self.problems.append("the YAML stream holds a document that is not a Kubernetes object")
+        if self.target == "helm":
+            streamed = Bundle(stream_values) if stream_values.is_dir() else None
+            folder_values = sorted(p.read_text(encoding="utf-8") for p in bundle.values_files)
+            if streamed is None or sorted(p.read_text(encoding="utf-8") for p in streamed.values_files) != folder_values:
+                self.problems.append("--values-out and the --out folder hold different values files")
         return bundle
 
     def values_files(self, bundle):

@@ -59,8 +59,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // One file per object (written atomically), or `bundle.to_yaml()` for one stream. The
-    // files hold secrets: here they go to a temporary directory removed at the end.
+    // One file per object (the folder written atomically as a set), or `bundle.to_yaml()` for
+    // one stream. The files hold secrets: here they go to a temporary folder removed at the end.
     let dir = tempfile::tempdir()?;
     let paths = bundle.write_dir(dir.path())?;
     println!("wrote {} files to {}", paths.len(), dir.path().display());

@@ -15,7 +15,7 @@
 //! | validation: macros, JSON schema, typed model, semantic rules, defaults | [`PackInput::resolve`] | [`validation`], [`model`] |
 //! | credentials: provided, reused from existing secrets, or generated | [`Credentials::resolve`] | [`credentials`] |
 //! | render: minijinja templates, quoting filters, self-check of every document | [`Renderer::render`] | [`render`] |
-//! | output: one YAML stream, JSON, or a directory of files | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
+//! | output: one YAML stream of Kubernetes objects, JSON, or a folder of files written atomically as a set | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
 //!
 //! ```
 //! use harbor_edge::{
@@ -115,7 +115,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, RenderedObject};
+pub use output::{Bundle, Format, ObjectKind, RenderedObject, WriteOptions};
 pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -34,6 +34,7 @@ fn listing(dir: &Path) -> Vec<String> {
 #[test]
 fn write_dir_writes_one_file_per_object_with_stable_names() {
     let expected_k3s = [
+        ".harbor-edge-files",
         "00-namespace-harbor.yaml",
         "01-namespace-cluster-edge-01.yaml",
         "10-secret-harbor-tls.yaml",
@@ -46,7 +47,10 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
     let bundle = bundle(Target::K3s);
     let paths = bundle.write_dir(&out).expect("writes");
     assert_eq!(listing(&out), expected_k3s);
-    let expected_paths: Vec<PathBuf> = expected_k3s.iter().map(|name| out.join(name)).collect();
+    let expected_paths: Vec<PathBuf> = expected_k3s[1..]
+        .iter()
+        .map(|name| out.join(name))
+        .collect();
     assert_eq!(paths, expected_paths);
     for (path, object) in paths.iter().zip(bundle.objects()) {
         assert_eq!(fs::read_to_string(path).unwrap(), object.text());
@@ -57,14 +61,17 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
     assert_eq!(
         listing(&out),
         [
+            ".harbor-edge-files",
             "00-namespace-harbor.yaml",
             "01-namespace-cluster-edge-01.yaml",
             "10-secret-harbor-tls.yaml",
             "11-secret-harbor-admin-password.yaml",
             "12-secret-registry-info.yaml",
-            "values.yaml",
+            "values",
         ]
     );
+    // The values are not a Kubernetes object: they live in the subfolder.
+    assert_eq!(listing(&out.join("values")), ["values.yaml"]);
 }
 
 fn bundle_written(target: Target, dir: &Path) -> Vec<PathBuf> {
@@ -85,7 +92,7 @@ fn write_dir_twice_gives_byte_identical_files() {
         assert_eq!(listing(&first), listing(&second));
         for (path, content) in first_paths.iter().zip(&contents) {
             assert_eq!(&fs::read(path).unwrap(), content);
-            let twin = second.join(path.file_name().unwrap());
+            let twin = second.join(path.strip_prefix(&first).unwrap());
             assert_eq!(&fs::read(twin).unwrap(), content);
         }
     }
@@ -110,15 +117,15 @@ fn secret_files_are_readable_by_the_owner_only() {
 #[test]
 fn failed_write_leaves_no_file_of_the_bundle_behind() {
     let dir = tempfile::tempdir().unwrap();
-    // A directory where the last file belongs: every other file is already in place when the
-    // rename of `values.yaml` fails.
-    fs::create_dir(dir.path().join("values.yaml")).unwrap();
-    fs::write(dir.path().join("values.yaml/keep"), "x").unwrap();
+    // A folder where the last file belongs.
+    fs::create_dir_all(dir.path().join("values/values.yaml")).unwrap();
+    fs::write(dir.path().join("values/values.yaml/keep"), "x").unwrap();
     let error = bundle(Target::Helm)
         .write_dir(dir.path())
-        .expect_err("cannot replace a directory");
-    assert!(matches!(error, Error::Io { .. }), "{error:?}");
-    assert_eq!(listing(dir.path()), ["values.yaml"]);
+        .expect_err("cannot replace a folder");
+    assert!(matches!(error, Error::Usage { .. }), "{error:?}");
+    assert_eq!(listing(dir.path()), ["values"]);
+    assert_eq!(listing(&dir.path().join("values")), ["values.yaml"]);
 }
 
 #[test]

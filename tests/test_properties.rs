@@ -4,8 +4,9 @@
 //! The generators lean on what breaks YAML and templates: indicators, quotes, line breaks of
 //! every kind (`\r`, U+0085, U+2028), document markers, template delimiters, control and
 //! invisible characters, right-to-left text, emoji, and long runs. For each value, both targets
-//! must render a stream that two independent parsers (libyaml through serde_yaml, and
-//! yaml-rust2) read as six documents, holding exactly that value where it belongs.
+//! must render YAML (the Kubernetes objects and the Helm values) that two independent parsers
+//! (libyaml through serde_yaml, and yaml-rust2) read as six documents, holding exactly that value
+//! where it belongs.
 
 mod common;
 
@@ -212,7 +213,7 @@ fn render_both(config: &Config, credentials: &Credentials) -> Vec<(Vec<Value>, V
         .into_iter()
         .map(|target| {
             let bundle = common::render(config, credentials, target);
-            let stream = bundle.to_yaml();
+            let stream = common::every_yaml_document(&bundle);
             let documents = common::documents(&stream);
             assert_eq!(documents.len(), DOCUMENTS, "{target:?} (serde_yaml)");
             let independent = yaml_rust2::YamlLoader::load_from_str(&stream)

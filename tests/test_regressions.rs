@@ -29,7 +29,7 @@ fn a_storage_class_with_a_line_separator_reads_the_same_in_yaml_1_1_and_1_2() {
         );
         for target in [Target::K3s, Target::Helm] {
             let bundle = common::render(&config, &common::credentials(), target);
-            let stream = bundle.to_yaml();
+            let stream = common::every_yaml_document(&bundle);
             assert!(
                 !stream.contains(AMBIGUOUS),
                 "{target:?}: a raw separator in the output"
@@ -109,7 +109,8 @@ fn inputs_the_fuzzer_found_are_handled() {
                 )
                 .expect("credentials");
                 for target in [Target::K3s, Target::Helm] {
-                    let stream = common::render(&validated.config, &credentials, target).to_yaml();
+                    let bundle = common::render(&validated.config, &credentials, target);
+                    let stream = common::every_yaml_document(&bundle);
                     assert_eq!(common::documents(&stream).len(), 6);
                 }
             }

@@ -54,17 +54,24 @@ fn json_output_is_an_array_of_the_same_objects() {
     assert_eq!(array[5]["kind"], "HelmChart");
 }
 
+/// Every file under `dir` (recursively) with its content, sorted by relative path.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect();
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files);
     files.sort();
     files
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else {
+            let name = path.strip_prefix(root).unwrap().display().to_string();
+            files.push((name, std::fs::read(&path).unwrap()));
+        }
+    }
 }
 
 #[test]
@@ -90,7 +97,8 @@ fn out_dir_twice_with_the_same_seed_is_byte_identical() {
         );
     }
     let first = files(first.path());
-    assert_eq!(first.len(), 6);
+    // Five manifests, the values file and the list of owned files.
+    assert_eq!(first.len(), 7);
     assert_eq!(first, files(second.path()));
 }
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 /// The start of a macro value: it must never show in an error.
 const MACRO_SECRET: &str = "Zq9Sentinel";
 
-/// Documents in each target's stream.
+/// YAML documents each target renders: the Kubernetes objects, and the values file for helm.
 const DOCUMENTS: usize = 6;
 
 fn macros() -> Macros {
@@ -61,7 +61,13 @@ fuzz_target!(|data: &[u8]| {
         let bundle = renderer
             .render(&validated.config, &credentials, target)
             .expect("a valid config with credentials always renders");
-        let stream = bundle.to_yaml();
+        // Every YAML document: the Kubernetes objects and, for `helm`, the values file.
+        let stream: String = bundle
+            .objects()
+            .iter()
+            .filter(|object| object.kind().format() == harbor_edge::Format::Yaml)
+            .map(|object| format!("---\n{}", object.text()))
+            .collect();
         let documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&stream)
             .map(|document| serde_yaml::Value::deserialize(document).expect("rendered YAML parses"))
             .collect();

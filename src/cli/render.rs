@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, ValueEnum};
+use clap::{Args, CommandFactory as _, ValueEnum};
 use zeroize::Zeroizing;
 
 use harbor_edge::node::NodeOptions;
+use harbor_edge::output::{VALUES_FOLDER, WriteOptions};
 use harbor_edge::render::{Renderer, Target};
 use harbor_edge::{Bundle, Error};
 
@@ -30,11 +31,12 @@ pub(crate) struct RenderCommand {
     #[command(flatten)]
     credentials: CredentialArgs,
     /// What to render: `k3s` (one stream with a HelmChart for the auto-deploy folder),
-    /// `helm` (manifests plus a values file for `helm install -f`) or `node` (registry mirror
-    /// configuration for the nodes; needs --out).
+    /// `helm` (manifests, plus Helm values for `helm install -f`: needs --out or --values-out)
+    /// or `node` (registry mirror configuration for the nodes; needs --out).
     #[arg(long, default_value = "k3s", value_parser = parse_target)]
     target: Target,
-    /// Write one file per object into this directory (atomically) instead of printing.
+    /// Write one file per object into this folder instead of printing, atomically as a set;
+    /// the Helm values go to its `values/` subfolder.
     #[arg(
         long,
         value_name = "DIR",
@@ -42,6 +44,10 @@ pub(crate) struct RenderCommand {
         required_if_eq("target", "node")
     )]
     out: Option<PathBuf>,
+    /// Helm target printed on stdout: write the Helm values files into this folder (the
+    /// Kubernetes objects still go to stdout).
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    values_out: Option<PathBuf>,
     /// Output form on stdout.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: OutputForm,
@@ -74,47 +80,83 @@ impl RenderCommand {
             Target::Node => renderer.render_node(&validated.config, &credentials, &node_options)?,
             target => renderer.render(&validated.config, &credentials, target)?,
         };
+        if self.out.is_none() {
+            self.check_values_out(&bundle);
+        }
         input::print_warnings(&validated.warnings);
         input::print_warnings(&credentials.warnings);
+        let options = self.write_options();
         match &self.out {
             Some(dir) => {
-                if let Some(existing) = &self.credentials.existing {
-                    refuse_to_overwrite(existing, dir, &bundle)?;
-                }
-                for path in bundle.write_dir(dir)? {
+                for path in bundle.write_dir_with(dir, &options)? {
                     eprintln!("wrote {}", path.display());
                 }
                 Ok(())
             }
-            None => match self.output {
-                // The text holds the Secrets: overwritten once printed.
-                OutputForm::Yaml => print(&Zeroizing::new(bundle.to_yaml())),
-                OutputForm::Json => print(&Zeroizing::new(bundle.to_json())),
-            },
+            None => {
+                if let Some(dir) = &self.values_out {
+                    for path in bundle.write_values_dir(dir, &options)? {
+                        eprintln!("wrote {} (Helm values: helm install -f)", path.display());
+                    }
+                }
+                match self.output {
+                    // The text holds the Secrets: overwritten once printed.
+                    OutputForm::Yaml => print(&Zeroizing::new(bundle.to_yaml())),
+                    OutputForm::Json => print(&Zeroizing::new(bundle.to_json())),
+                }
+            }
         }
     }
-}
 
-/// The `--existing` input is read, never written: an `--out` directory where the bundle would
-/// replace that very file is a usage error.
-fn refuse_to_overwrite(existing: &Path, dir: &Path, bundle: &Bundle) -> Result<(), Error> {
-    let Ok(existing_path) = existing.canonicalize() else {
-        return Ok(());
-    };
-    for object in bundle.objects() {
-        let target = dir.join(object.file_name());
-        if target
-            .canonicalize()
-            .is_ok_and(|path| path == existing_path)
-        {
-            return Err(Error::Usage {
-                message: format!(
-                    "{}: this is the --existing input, which render never overwrites; write to \
-                     another --out directory, or copy the existing file elsewhere first",
-                    target.display()
+    /// On stdout only Kubernetes objects are printed: a bundle with other files (the Helm
+    /// values) needs `--values-out`, and `--values-out` needs such a bundle. A usage error
+    /// (exit 2) otherwise.
+    fn check_values_out(&self, bundle: &Bundle) {
+        let has_values = bundle
+            .objects()
+            .iter()
+            .any(|object| object.file_name().starts_with(&format!("{VALUES_FOLDER}/")));
+        let (kind, message) = match (has_values, &self.values_out) {
+            (true, None) => (
+                clap::error::ErrorKind::MissingRequiredArgument,
+                format!(
+                    "the {} target's Helm values are not Kubernetes objects and are not printed: \
+                     add --values-out DIR to write them there (the objects still go to stdout), \
+                     or write everything with --out DIR",
+                    self.target
                 ),
-            });
+            ),
+            (false, Some(_)) => (
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--values-out: the {} target has no Helm values file to write",
+                    self.target
+                ),
+            ),
+            _ => return,
+        };
+        let mut command = super::Cli::command();
+        command.build();
+        match command.find_subcommand_mut("render") {
+            Some(render) => render.error(kind, message).exit(),
+            None => command.error(kind, message).exit(),
         }
     }
-    Ok(())
+
+    /// The run's input files, which no write may replace or remove.
+    fn write_options(&self) -> WriteOptions {
+        let stdin = Path::new("-");
+        let inputs = [
+            (Some(&self.input.file), "the parameters file"),
+            (self.input.macros.as_ref(), "the --macros file"),
+            (self.credentials.existing.as_ref(), "the --existing file"),
+        ];
+        inputs
+            .into_iter()
+            .filter_map(|(path, role)| Some((path?, role)))
+            .filter(|(path, _)| path.as_path() != stdin)
+            .fold(WriteOptions::new(), |options, (path, role)| {
+                options.protect(path, role)
+            })
+    }
 }

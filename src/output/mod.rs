@@ -1,9 +1,15 @@
-//! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a directory with
+//! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a folder with
 //! one file per object.
 //!
-//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`, the
-//! values file for `helm`). Keys keep the order the templates write them in (the Helm values:
-//! the order `render/values.rs` declares). The same input gives byte-identical output.
+//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`).
+//! Keys keep the order the templates write them in (the Helm values: the order
+//! `render/values.rs` declares). The same input gives byte-identical output.
+//!
+//! What `kubectl apply` sees is Kubernetes objects only: the stream ([`Bundle::to_yaml`]), the
+//! JSON array ([`Bundle::to_json`]) and every `.yaml`, `.yml` or `.json` file directly in an
+//! output folder of the `helm` and `k3s` targets. The files that are not Kubernetes objects
+//! (the Helm values) sit in the subfolder [`VALUES_FOLDER`], which `kubectl apply -f DIR` does
+//! not descend into.
 //!
 //! File names ([`RenderedObject::file_name`]):
 //!
@@ -15,10 +21,41 @@
 //! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
 //! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
-//! | Helm values (`helm`) | `values.yaml` |
+//! | Helm values (`helm`) | `values/values.yaml` |
 //! | k3s/RKE2 registry mirrors (`node`) | `registries.yaml` |
 //! | containerd mirror of `<registry>` (`node`) | `certs.d/<registry>/hosts.toml` |
 //! | the registry's CA certificate (`node`) | `ca.crt` |
+//! | the files harbor-edge owns in the folder (every target) | `.harbor-edge-files` |
+//!
+//! # Output folders
+//!
+//! [`Bundle::write_dir`] writes the files as a set (SPEC 5):
+//!
+//! - **Atomic as a set.** After any interruption (kill -9, a full disk, a concurrent write) the
+//!   folder holds the complete earlier set or the complete new one, never a mix. On Linux the
+//!   new set is built beside the folder and exchanged with it in one step
+//!   (`renameat2(RENAME_EXCHANGE)`), so this holds at every instant. Where that is not possible
+//!   (other platforms; file systems without the exchange or hard links; a folder that is a
+//!   mount point or the current directory; a parent folder that cannot be written; an owner
+//!   that cannot be kept) a journal
+//!   inside the folder is used instead: a reader during the write, or after a kill in its last
+//!   step, can see a mix, and the next write into the folder completes the interrupted one
+//!   before anything else.
+//! - **One writer at a time.** A write holds an exclusive lock (`flock`) on the folder; a second
+//!   write into the same folder waits for the first to finish.
+//! - **Owned files.** `.harbor-edge-files` lists the files the last write put there. The next
+//!   write removes those it no longer writes (another target, another cluster uid) and leaves
+//!   every other entry alone.
+//! - **No temporary file outlives a run.** With the exchange, no temporary file is ever inside
+//!   the folder; a staging folder left beside it by a killed run (`.<folder>.harbor-edge-<run>`,
+//!   mode 0700) is removed by the next write into the folder, which also removes the journal's
+//!   folders and any temporary file an earlier version left.
+//! - **Links are not followed.** A symbolic link inside the folder at a path harbor-edge writes
+//!   (for example `certs.d` pointing elsewhere) is an error, and nothing is written; elsewhere in
+//!   the folder, links are left alone like any file harbor-edge does not own.
+//! - **Inputs are kept.** [`WriteOptions::protect`] names files (a run's inputs) that the write
+//!   must neither replace nor remove; it fails before changing anything instead.
+//! - Secret files are readable by the owner only (on Unix).
 
 mod dir;
 
@@ -27,6 +64,14 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::render::Target;
+
+/// The subfolder of an output folder (and the prefix of [`RenderedObject::file_name`]) for the
+/// files of the `helm` and `k3s` targets that are not Kubernetes objects: the Helm values.
+pub const VALUES_FOLDER: &str = "values";
+
+/// The file in an output folder that lists the files harbor-edge owns there (not `.yaml`,
+/// `.yml` or `.json`, so `kubectl apply -f` ignores it).
+pub const OWNED_FILES_LIST: &str = dir::OWNED_FILES_LIST;
 
 /// What a rendered object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -168,8 +213,9 @@ impl RenderedObject {
         self.namespace.as_deref()
     }
 
-    /// The stable file name in a directory output, e.g. `10-secret-harbor-tls.yaml`; a
-    /// relative path with `/` for the `node` target's `certs.d/<registry>/hosts.toml`.
+    /// The stable file name in an output folder, e.g. `10-secret-harbor-tls.yaml`; a relative
+    /// path with `/` for files in subfolders: the Helm values (`values/values.yaml`, see
+    /// [`VALUES_FOLDER`]) and the `node` target's `certs.d/<registry>/hosts.toml`.
     pub fn file_name(&self) -> &str {
         &self.file_name
     }
@@ -219,7 +265,16 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    pub(crate) fn new(target: Target, objects: Vec<RenderedObject>) -> Self {
+    /// The bundle, with every file of a `helm` or `k3s` bundle that is not a Kubernetes object
+    /// placed in [`VALUES_FOLDER`], so the top of its folder is what `kubectl apply` takes.
+    pub(crate) fn new(target: Target, mut objects: Vec<RenderedObject>) -> Self {
+        if matches!(target, Target::Helm | Target::K3s) {
+            for object in &mut objects {
+                if !object.kind.is_kubernetes_object() && !object.file_name.contains('/') {
+                    object.file_name = format!("{VALUES_FOLDER}/{}", object.file_name);
+                }
+            }
+        }
         Self { target, objects }
     }
 
@@ -233,26 +288,18 @@ impl Bundle {
         &self.objects
     }
 
-    /// Every YAML object as one multi-document YAML stream, each document opened by `---`. For
-    /// `k3s` that is the whole install; for `helm` the values document comes last, so prefer
-    /// [`Bundle::manifests_yaml`] and [`Bundle::values_yaml`] there. For `node` it is only
-    /// `registries.yaml`: the `hosts.toml` files and the CA are TOML and PEM, so write that
-    /// target with [`Bundle::write_dir`].
+    /// The Kubernetes objects as one multi-document YAML stream, each document opened by
+    /// `---`: what `kubectl apply -f -` takes. For `k3s` that is the whole install; for `helm`
+    /// the Helm values are not in it ([`Bundle::values_yaml`], or the [`VALUES_FOLDER`] of
+    /// [`Bundle::write_dir`]); for `node` it is empty (write that target with
+    /// [`Bundle::write_dir`]).
     pub fn to_yaml(&self) -> String {
-        stream(
-            self.objects
-                .iter()
-                .filter(|object| object.kind.format() == Format::Yaml),
-        )
-    }
-
-    /// The Kubernetes objects only (no values file), as one YAML stream for `kubectl apply`.
-    pub fn manifests_yaml(&self) -> String {
-        stream(
-            self.objects
-                .iter()
-                .filter(|object| object.kind.is_kubernetes_object()),
-        )
+        let mut text = String::new();
+        for object in self.kubernetes_objects() {
+            text.push_str("---\n");
+            text.push_str(&object.text);
+        }
+        text
     }
 
     /// The Helm values file, for the `helm` target.
@@ -263,34 +310,122 @@ impl Bundle {
             .map(RenderedObject::text)
     }
 
-    /// A pretty-printed JSON array of the documents of [`Bundle::to_yaml`], in the same order,
-    /// ending in a line break (`jq '.[]'` gives one object per line; for `k3s` every element is
-    /// a Kubernetes object). Keys inside each object are sorted.
+    /// A pretty-printed JSON array of the documents of [`Bundle::to_yaml`] (Kubernetes objects
+    /// only), in the same order, ending in a line break (`jq '.[]'` gives one object per line).
+    /// Keys inside each object are sorted.
     pub fn to_json(&self) -> String {
-        let documents =
-            serde_json::Value::Array(self.objects.iter().map(RenderedObject::json).collect());
+        let documents = serde_json::Value::Array(
+            self.kubernetes_objects()
+                .map(RenderedObject::json)
+                .collect(),
+        );
         format!("{documents:#}\n")
     }
 
-    /// Writes one file per object into `dir` (created when missing), named by
+    /// Writes one file per object into the folder `dir` (created when missing), named by
     /// [`RenderedObject::file_name`], and returns their paths in order.
     ///
-    /// Every file is first written in full to a temporary file in `dir`, then all are renamed
-    /// into place. When a write fails, the temporary files are removed and no file of the
-    /// bundle appears; when a rename fails, the files already renamed are undone: a file that
-    /// existed before gets its old content back (from a hard link taken before the first
-    /// rename), a new one is removed. No temporary file remains either way. Secret
-    /// files are readable by the owner only (on Unix). Other files in `dir` are left alone.
+    /// The write is atomic as a set, one at a time per folder, removes the files of the
+    /// previous write that this one does not write, leaves other files alone, leaves no
+    /// temporary file and never writes through a symbolic link: the guarantees and their limits
+    /// are in the [module docs](self#output-folders). Secret files are readable by the owner
+    /// only (on Unix).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) naming the path: `dir` is a file; a path the write needs
+    /// is a symbolic link, a folder where a file goes, or a file where a folder goes (nothing is
+    /// written); or reading or writing failed (the folder is left as it was).
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
-        dir::write_all(dir.as_ref(), &self.objects)
+        self.write_dir_with(dir, &WriteOptions::new())
+    }
+
+    /// [`Bundle::write_dir`] with options: inputs the write must never replace or remove.
+    pub fn write_dir_with(
+        &self,
+        dir: impl AsRef<Path>,
+        options: &WriteOptions,
+    ) -> Result<Vec<PathBuf>> {
+        let files: Vec<dir::SetFile<'_>> = self
+            .objects
+            .iter()
+            .map(|object| dir::SetFile {
+                path: &object.file_name,
+                text: &object.text,
+                secret: object.kind.holds_secrets(),
+            })
+            .collect();
+        dir::write_set(dir.as_ref(), &files, &options.protected())
+    }
+
+    /// Writes only the files of [`VALUES_FOLDER`] (the Helm values), at the top of the folder
+    /// `dir`, with the guarantees of [`Bundle::write_dir`]: for a caller that prints the
+    /// Kubernetes objects ([`Bundle::to_yaml`]) and keeps the values apart. Returns their paths
+    /// in order; a bundle without such files writes (and returns) nothing.
+    pub fn write_values_dir(
+        &self,
+        dir: impl AsRef<Path>,
+        options: &WriteOptions,
+    ) -> Result<Vec<PathBuf>> {
+        let prefix = format!("{VALUES_FOLDER}/");
+        let files: Vec<dir::SetFile<'_>> = self
+            .objects
+            .iter()
+            .filter_map(|object| {
+                let path = object.file_name.strip_prefix(&prefix)?;
+                Some(dir::SetFile {
+                    path,
+                    text: &object.text,
+                    secret: object.kind.holds_secrets(),
+                })
+            })
+            .collect();
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        dir::write_set(dir.as_ref(), &files, &options.protected())
+    }
+
+    fn kubernetes_objects(&self) -> impl Iterator<Item = &RenderedObject> {
+        self.objects
+            .iter()
+            .filter(|object| object.kind.is_kubernetes_object())
     }
 }
 
-fn stream<'a>(objects: impl Iterator<Item = &'a RenderedObject>) -> String {
-    let mut text = String::new();
-    for object in objects {
-        text.push_str("---\n");
-        text.push_str(&object.text);
+/// Options for [`Bundle::write_dir_with`] and [`Bundle::write_values_dir`].
+///
+/// ```
+/// use harbor_edge::output::WriteOptions;
+///
+/// // The parameters file must survive whatever folder the bundle is written to.
+/// let options = WriteOptions::new().protect("params.yaml", "the parameters file");
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    protected: Vec<(PathBuf, String)>,
+}
+
+impl WriteOptions {
+    /// No options: what [`Bundle::write_dir`] uses.
+    pub fn new() -> Self {
+        Self::default()
     }
-    text
+
+    /// A file the write must never replace or remove: when the folder holds it (the same file,
+    /// under whatever name) at a path the write would replace, or that the previous write owned
+    /// and this one would remove, the write fails before anything changes. `role` names it in
+    /// the message, e.g. `the --existing file`. A path that does not exist is ignored.
+    pub fn protect(mut self, path: impl Into<PathBuf>, role: impl Into<String>) -> Self {
+        self.protected.push((path.into(), role.into()));
+        self
+    }
+
+    fn protected(&self) -> Vec<dir::Protected<'_>> {
+        self.protected
+            .iter()
+            .map(|(path, role)| dir::Protected { path, role })
+            .collect()
+    }
 }

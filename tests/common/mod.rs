@@ -102,6 +102,17 @@ pub fn render(config: &Config, credentials: &Credentials, target: Target) -> Bun
         .unwrap_or_else(|error| panic!("renders: {error}"))
 }
 
+/// Every YAML document of a bundle, Kubernetes objects and the Helm values alike, as one stream
+/// (each opened by `---`): all the YAML a render produced, for the tests that parse it back.
+pub fn every_yaml_document(bundle: &Bundle) -> String {
+    bundle
+        .objects()
+        .iter()
+        .filter(|object| object.kind().format() == harbor_edge::Format::Yaml)
+        .map(|object| format!("---\n{}", object.text()))
+        .collect()
+}
+
 /// The documents of a YAML stream.
 pub fn documents(stream: &str) -> Vec<Value> {
     serde_yaml::Deserializer::from_str(stream)
