@@ -39,6 +39,14 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
         "10-secret-harbor-tls.yaml",
         "11-secret-harbor-admin-password.yaml",
         "12-secret-registry-info.yaml",
+        "13-secret-harbor-core-keys.yaml",
+        "13-secret-harbor-core-secret.yaml",
+        "13-secret-harbor-core-token.yaml",
+        "14-secret-harbor-jobservice-secret.yaml",
+        "15-secret-harbor-registry-credentials.yaml",
+        "15-secret-harbor-registry-secret.yaml",
+        "16-secret-harbor-database-password.yaml",
+        "19-secret-harbor-secret-values.yaml",
         "20-helmchart-harbor.yaml",
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -62,6 +70,14 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
             "10-secret-harbor-tls.yaml",
             "11-secret-harbor-admin-password.yaml",
             "12-secret-registry-info.yaml",
+            "13-secret-harbor-core-keys.yaml",
+            "13-secret-harbor-core-secret.yaml",
+            "13-secret-harbor-core-token.yaml",
+            "14-secret-harbor-jobservice-secret.yaml",
+            "15-secret-harbor-registry-credentials.yaml",
+            "15-secret-harbor-registry-secret.yaml",
+            "16-secret-harbor-database-password.yaml",
+            "secret-values.yaml",
             "values.yaml",
         ]
     );
@@ -150,7 +166,7 @@ fn broken_template_writes_nothing() {
 fn yaml_stream_opens_every_document_with_a_marker() {
     let bundle = bundle(Target::K3s);
     let stream = bundle.to_yaml();
-    assert_eq!(stream.matches("\n---\n").count() + 1, 6);
+    assert_eq!(stream.matches("\n---\n").count() + 1, common::DOCUMENTS);
     assert!(stream.starts_with("---\napiVersion: v1\nkind: Namespace\n"));
     let documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&stream)
         .map(|document| serde_yaml::Value::deserialize(document).unwrap())

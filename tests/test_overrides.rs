@@ -64,7 +64,7 @@ fn override_replaces_the_template_of_the_same_name() {
         find(&documents, "Namespace", "harbor")["metadata"]["labels"]["site"],
         "edge"
     );
-    assert_eq!(documents.len(), 6);
+    assert_eq!(documents.len(), common::DOCUMENTS);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use serde_yaml::Value;
 const REFERENCE: &str = include_str!("data/harbor-chart-1.19.1-values-paths.tsv");
 
 #[test]
-fn k3s_stream_has_two_namespaces_three_secrets_one_helmchart() {
+fn k3s_stream_has_two_namespaces_eleven_secrets_one_helmchart() {
     let bundle = render(
         &common::minimal_config(),
         &common::credentials(),
@@ -27,17 +27,10 @@ fn k3s_stream_has_two_namespaces_three_secrets_one_helmchart() {
         .iter()
         .map(|document| document["kind"].as_str().expect("kind"))
         .collect();
-    assert_eq!(
-        kinds,
-        [
-            "Namespace",
-            "Namespace",
-            "Secret",
-            "Secret",
-            "Secret",
-            "HelmChart"
-        ]
-    );
+    let mut expected = vec!["Namespace"; 2];
+    expected.extend(["Secret"; 11]);
+    expected.push("HelmChart");
+    assert_eq!(kinds, expected);
     let chart = find(&documents, "HelmChart", "harbor");
     assert_eq!(chart["apiVersion"], "helm.cattle.io/v1");
     assert_eq!(chart["metadata"]["namespace"], "kube-system");
@@ -66,11 +59,19 @@ fn helm_target_is_manifests_and_a_values_file() {
             ObjectKind::Secret,
             ObjectKind::Secret,
             ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
             ObjectKind::HelmValues,
+            ObjectKind::HelmSecretValues,
         ]
     );
-    assert_eq!(documents(&bundle.manifests_yaml()).len(), 5);
-    assert_eq!(documents(&bundle.to_yaml()).len(), 6);
+    assert_eq!(documents(&bundle.manifests_yaml()).len(), 12);
+    assert_eq!(documents(&bundle.to_yaml()).len(), common::DOCUMENTS);
     let values = values_of(&bundle);
     assert_eq!(
         at(&values, "existingSecretAdminPassword"),
@@ -320,7 +321,11 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
         for target in Target::CLUSTER {
             let bundle = render(&config, &credentials, target);
             let documents = documents(&bundle.to_yaml());
-            assert_eq!(documents.len(), 6, "{target}: document count");
+            assert_eq!(
+                documents.len(),
+                common::DOCUMENTS,
+                "{target}: document count"
+            );
             let secret = |name, key| secret_value(&documents, name, key);
             assert_eq!(
                 secret("harbor-admin-password", "HARBOR_ADMIN_PASSWORD"),
@@ -344,8 +349,8 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
             }
             // The JSON form carries the same.
             let json: serde_json::Value = serde_json::from_str(&bundle.to_json()).unwrap();
-            assert_eq!(json.as_array().map(Vec::len), Some(6));
-            // Nothing but the HelmChart and the values mention kinds beyond the six.
+            assert_eq!(json.as_array().map(Vec::len), Some(common::DOCUMENTS));
+            // No document of another kind crept in.
             assert!(!documents.iter().any(|d| d["kind"] == "ClusterRoleBinding"));
         }
     }

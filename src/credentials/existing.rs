@@ -44,12 +44,19 @@ pub(crate) struct ExistingSecret {
     pub(crate) namespace: Option<String>,
     pub(crate) name: String,
     pub(crate) values: BTreeMap<String, SecretString>,
+    /// `metadata.annotations` with string values (never secret).
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 impl ExistingSecret {
     /// The value of `key`, if present.
     pub(crate) fn value(&self, key: &str) -> Option<&SecretString> {
         self.values.get(key)
+    }
+
+    /// The annotation `key`, if present.
+    pub(crate) fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.get(key).map(String::as_str)
     }
 
     /// How error paths name one key of this Secret: `secret harbor/harbor-tls, key tls.crt`.
@@ -156,6 +163,13 @@ impl ExistingSecrets {
         let namespace = metadata
             .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str);
+        let annotations = metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value.as_str()?.to_owned())))
+            .collect();
         let mut values = BTreeMap::new();
         for (key, encoded) in entries(value.get("data"), namespace, name, "data")? {
             let path = secret_path(namespace, name, &key);
@@ -171,6 +185,7 @@ impl ExistingSecrets {
             namespace: namespace.map(str::to_owned),
             name: name.to_owned(),
             values,
+            annotations,
         });
         Ok(())
     }

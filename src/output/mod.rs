@@ -40,6 +40,9 @@ pub enum ObjectKind {
     HelmChart,
     /// The Helm values file: not a Kubernetes object.
     HelmValues,
+    /// The Helm values that hold a secret (the `helm` target's second values file): not a
+    /// Kubernetes object.
+    HelmSecretValues,
     /// The k3s/RKE2 `registries.yaml` (node target; holds the admin credentials).
     RegistriesConfig,
     /// A containerd `hosts.toml` (node target; TOML).
@@ -68,6 +71,7 @@ impl ObjectKind {
             ObjectKind::Secret => "Secret",
             ObjectKind::HelmChart => "HelmChart",
             ObjectKind::HelmValues => "HelmValues",
+            ObjectKind::HelmSecretValues => "HelmSecretValues",
             ObjectKind::RegistriesConfig => "RegistriesConfig",
             ObjectKind::ContainerdHosts => "ContainerdHosts",
             ObjectKind::CaCertificate => "CaCertificate",
@@ -89,6 +93,7 @@ impl ObjectKind {
             ObjectKind::Namespace | ObjectKind::Secret => Some("v1"),
             ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
             ObjectKind::HelmValues
+            | ObjectKind::HelmSecretValues
             | ObjectKind::RegistriesConfig
             | ObjectKind::ContainerdHosts
             | ObjectKind::CaCertificate => None,
@@ -102,7 +107,10 @@ impl ObjectKind {
 
     /// Whether the object holds secret data (written with owner-only permissions).
     pub fn holds_secrets(self) -> bool {
-        matches!(self, ObjectKind::Secret | ObjectKind::RegistriesConfig)
+        matches!(
+            self,
+            ObjectKind::Secret | ObjectKind::HelmSecretValues | ObjectKind::RegistriesConfig
+        )
     }
 }
 
@@ -257,9 +265,19 @@ impl Bundle {
 
     /// The Helm values file, for the `helm` target.
     pub fn values_yaml(&self) -> Option<&str> {
+        self.text_of(ObjectKind::HelmValues)
+    }
+
+    /// The Helm values that hold a secret, for the `helm` target: `helm install` takes them as
+    /// a second `-f` after [`Bundle::values_yaml`].
+    pub fn secret_values_yaml(&self) -> Option<&str> {
+        self.text_of(ObjectKind::HelmSecretValues)
+    }
+
+    fn text_of(&self, kind: ObjectKind) -> Option<&str> {
         self.objects
             .iter()
-            .find(|object| object.kind == ObjectKind::HelmValues)
+            .find(|object| object.kind == kind)
             .map(RenderedObject::text)
     }
 
