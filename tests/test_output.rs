@@ -112,13 +112,17 @@ fn write_dir_twice_gives_byte_identical_files() {
 fn secret_files_are_readable_by_the_owner_only() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
-    for path in bundle_written(Target::K3s, dir.path()) {
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.contains("-secret-") {
-            assert_eq!(mode, 0o600, "{name}");
-        } else {
-            assert_eq!(mode & 0o077 & !0o044, 0, "{name}: {mode:o}");
+    for target in Target::CLUSTER {
+        let out = dir.path().join(target.as_str());
+        for path in bundle_written(target, &out) {
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            // Secrets, and the helm target's values file holding the database password.
+            if name.contains("-secret-") || name == "secret-values.yaml" {
+                assert_eq!(mode, 0o600, "{name}");
+            } else {
+                assert_eq!(mode & 0o077 & !0o044, 0, "{name}: {mode:o}");
+            }
         }
     }
 }
@@ -126,8 +130,8 @@ fn secret_files_are_readable_by_the_owner_only() {
 #[test]
 fn failed_write_leaves_no_file_of_the_bundle_behind() {
     let dir = tempfile::tempdir().unwrap();
-    // A directory where the last file belongs: every other file is already in place when the
-    // rename of `values.yaml` fails.
+    // A directory where `values.yaml` belongs: every file before it is already in place when
+    // its rename fails.
     fs::create_dir(dir.path().join("values.yaml")).unwrap();
     fs::write(dir.path().join("values.yaml/keep"), "x").unwrap();
     let error = bundle(Target::Helm)
