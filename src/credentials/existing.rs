@@ -229,11 +229,17 @@ fn entries<'a>(
 
 /// Decodes base64 (line breaks and spaces allowed, as some tools wrap long values) into text.
 fn decode_base64(text: &str, path: &str) -> Result<SecretString> {
-    let compact: Zeroizing<String> =
-        Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    // Most values come in one piece: only wrapped ones are copied without their whitespace.
+    let compact: Zeroizing<String>;
+    let input = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        compact = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+        compact.as_str()
+    } else {
+        text
+    };
     let bytes = Zeroizing::new(
         base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
+            .decode(input.as_bytes())
             .map_err(|_| invalid(path, "is not valid base64 in `data`"))?,
     );
     let text = std::str::from_utf8(&bytes)

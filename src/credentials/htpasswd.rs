@@ -26,7 +26,9 @@ use crate::secret::SecretString;
 /// bcrypt cost of a generated line.
 pub(crate) const BCRYPT_COST: u32 = 4;
 
-/// Annotation of the registry credentials Secret holding [`pair_digest`].
+/// Annotation of the registry credentials Secret: `sha256:<hex>` over the password and the
+/// htpasswd line harbor-edge checked or made, so a later run can skip bcrypt for that very
+/// pair.
 pub const DIGEST_ANNOTATION: &str = "harbor-edge/htpasswd-verified";
 
 /// `sha256:<hex>` over a versioned label, the password and the htpasswd line (each with its

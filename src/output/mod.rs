@@ -2,7 +2,7 @@
 //! one file per object.
 //!
 //! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`, the
-//! values file for `helm`). Keys keep the order the templates write them in (the Helm values:
+//! two values files for `helm`). Keys keep the order the templates write them in (the Helm values:
 //! the order `render/values.rs` declares). The same input gives byte-identical output.
 //!
 //! File names ([`RenderedObject::file_name`]):
@@ -14,8 +14,14 @@
 //! | Secret `harbor-tls` | `10-secret-harbor-tls.yaml` |
 //! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
+//! | Secrets `harbor-core-keys`, `harbor-core-secret`, `harbor-core-token` | `13-secret-<name>.yaml` |
+//! | Secret `harbor-jobservice-secret` | `14-secret-harbor-jobservice-secret.yaml` |
+//! | Secrets `harbor-registry-credentials`, `harbor-registry-secret` | `15-secret-<name>.yaml` |
+//! | Secret `harbor-database-password` | `16-secret-harbor-database-password.yaml` |
+//! | Secret `kube-system/harbor-secret-values` (`k3s`) | `19-secret-harbor-secret-values.yaml` |
 //! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
 //! | Helm values (`helm`) | `values.yaml` |
+//! | Helm values holding a secret (`helm`, mode 0600) | `secret-values.yaml` |
 //! | k3s/RKE2 registry mirrors (`node`) | `registries.yaml` |
 //! | containerd mirror of `<registry>` (`node`) | `certs.d/<registry>/hosts.toml` |
 //! | the registry's CA certificate (`node`) | `ca.crt` |
