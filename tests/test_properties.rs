@@ -5,7 +5,7 @@
 //! every kind (`\r`, U+0085, U+2028), document markers, template delimiters, control and
 //! invisible characters, right-to-left text, emoji, and long runs. For each value, both targets
 //! must render a stream that two independent parsers (libyaml through serde_yaml, and
-//! yaml-rust2) read as six documents, holding exactly that value where it belongs.
+//! yaml-rust2) read as the same fourteen documents, holding exactly that value where it belongs.
 
 mod common;
 
@@ -17,7 +17,7 @@ use harbor_edge::{Config, Error, MacroScope, Macros, PackInput, ProblemKind};
 use proptest::prelude::*;
 use serde_yaml::Value;
 
-/// Documents in each target's stream: two Namespaces, three Secrets, the HelmChart or values.
+/// Cases per property.
 const CASES: u32 = 1000;
 
 /// Pieces that mean something to YAML, to minijinja or to a terminal.
