@@ -61,6 +61,9 @@ pub(crate) const TOKEN_KEY_KEY: &str = "tls.key";
 /// Where Helm's `kube-system` values Secret lives: beside the `HelmChart`.
 const KUBE_SYSTEM: &str = "kube-system";
 
+/// Number of [`InternalCredential`]s.
+const COUNT: usize = 10;
+
 /// One of Harbor's internal credentials. Named after the chart value it replaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -91,7 +94,7 @@ pub enum InternalCredential {
 
 impl InternalCredential {
     /// Every internal credential, in the order reports list them.
-    pub const ALL: [InternalCredential; 10] = [
+    pub const ALL: [InternalCredential; COUNT] = [
         InternalCredential::SecretKey,
         InternalCredential::XsrfKey,
         InternalCredential::CoreSecret,
@@ -192,7 +195,7 @@ impl fmt::Display for InternalCredential {
 /// the token certificate against its key). `Debug` shows no value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct InternalCredentials {
-    values: [SecretString; 10],
+    values: [SecretString; COUNT],
 }
 
 impl InternalCredentials {
@@ -216,14 +219,14 @@ impl fmt::Debug for InternalCredentials {
 /// Where each [`InternalCredential`] came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InternalOrigins {
-    origins: [Origin; 10],
+    origins: [Origin; COUNT],
 }
 
 impl InternalOrigins {
     /// Every credential with the same origin.
     pub fn all(origin: Origin) -> Self {
         Self {
-            origins: [origin; 10],
+            origins: [origin; COUNT],
         }
     }
 
@@ -260,7 +263,7 @@ pub(crate) fn resolve(
 ) -> Result<InternalOutcome> {
     let secret = |name: &str| existing.and_then(|all| all.get(HARBOR_NAMESPACE, name));
     let mut origins = InternalOrigins::all(Origin::Generated);
-    let mut values: [SecretString; 10] = Default::default();
+    let mut values: [SecretString; COUNT] = Default::default();
     let mut warnings = Vec::new();
 
     for which in InternalCredential::ALL {
@@ -283,32 +286,29 @@ pub(crate) fn resolve(
         };
     }
 
-    let registry = secret(REGISTRY_CREDENTIALS_SECRET);
     let htpasswd_key = InternalCredential::RegistryHtpasswd.key();
     let password = &values[InternalCredential::RegistryPassword.index()];
-    values[InternalCredential::RegistryHtpasswd.index()] = match (
-        registry.and_then(|secret| secret.value(htpasswd_key)),
-        registry,
-    ) {
-        (Some(line), Some(secret)) => {
-            if origins.get(InternalCredential::RegistryPassword) != Origin::Reused {
-                return Err(Error::credentials(
-                    CredentialErrorKind::InvalidExistingSecret,
-                    secret.path(InternalCredential::RegistryPassword.key()),
-                    "is missing beside REGISTRY_HTPASSWD; complete the Secret, or remove it \
-                         to generate new registry credentials",
-                ));
-            }
+    let password_reused = origins.get(InternalCredential::RegistryPassword) == Origin::Reused;
+    let existing_line = secret(REGISTRY_CREDENTIALS_SECRET)
+        .and_then(|secret| Some((secret, secret.value(htpasswd_key)?)));
+    values[InternalCredential::RegistryHtpasswd.index()] = match existing_line {
+        Some((secret, _)) if !password_reused => {
+            return Err(Error::credentials(
+                CredentialErrorKind::InvalidExistingSecret,
+                secret.path(InternalCredential::RegistryPassword.key()),
+                "is missing beside REGISTRY_HTPASSWD; complete the Secret, or remove it to \
+                 generate new registry credentials",
+            ));
+        }
+        Some((secret, line)) => {
             let recorded = secret.annotation(htpasswd::DIGEST_ANNOTATION);
             htpasswd::verify(line, password, recorded, &secret.path(htpasswd_key))?;
             origins.set(InternalCredential::RegistryHtpasswd, Origin::Reused);
             line.clone()
         }
-        // A reused password gets a new line of its own (another salt than the first).
-        _ if origins.get(InternalCredential::RegistryPassword) == Origin::Reused => {
-            htpasswd::generate(generator, password, b"again")?
-        }
-        _ => htpasswd::generate(generator, password, b"")?,
+        // A reused password gets a line of its own, with another salt than a first one.
+        None if password_reused => htpasswd::generate(generator, password, b"again")?,
+        None => htpasswd::generate(generator, password, b"")?,
     };
 
     let token = token::reuse_or_generate(secret(CORE_TOKEN_SECRET), generator)?;
@@ -439,4 +439,24 @@ fn generated_beside_earlier_secrets(
              applying, and enter stored registry endpoint credentials again"
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_has_its_own_slot_and_its_own_key_in_a_secret() {
+        for (position, which) in InternalCredential::ALL.into_iter().enumerate() {
+            assert_eq!(which.index(), position, "{which}");
+            assert!(which.secret_name().starts_with("harbor-"), "{which}");
+        }
+        let mut places: Vec<_> = InternalCredential::ALL
+            .iter()
+            .map(|which| (which.secret_name(), which.key()))
+            .collect();
+        places.sort_unstable();
+        places.dedup();
+        assert_eq!(places.len(), COUNT, "no two credentials share a Secret key");
+    }
 }
