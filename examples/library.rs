@@ -48,10 +48,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Render and self-check the objects for k3s's auto-deploy folder.
     let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
-    println!("{:<10} {:<20} {:<22} FILE", "KIND", "NAMESPACE", "NAME");
+    println!("{:<10} {:<20} {:<28} FILE", "KIND", "NAMESPACE", "NAME");
     for object in bundle.objects() {
         println!(
-            "{:<10} {:<20} {:<22} {}",
+            "{:<10} {:<20} {:<28} {}",
             object.kind().as_str(),
             object.namespace().unwrap_or("-"),
             object.name(),

@@ -202,6 +202,11 @@ pub enum WarningKind {
     /// A parameter was given but has no effect with the other parameters (a node port when
     /// the service type is not `NodePort`).
     IgnoredParameter,
+    /// Harbor's token certificate expired within 30 days and was reissued from the same key.
+    TokenCertificateReissued,
+    /// The existing secrets come from an earlier render but hold none of Harbor's internal
+    /// credentials: new ones were generated, which a Harbor already running does not know.
+    InternalCredentialsGenerated,
 }
 
 /// Something worth knowing that does not stop the pipeline.

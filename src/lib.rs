@@ -19,7 +19,8 @@
 //!
 //! ```
 //! use harbor_edge::{
-//!     Credentials, Generator, Macros, ObjectKind, PackInput, Renderer, ServiceType, Target,
+//!     Credentials, Generator, InternalCredential, Macros, ObjectKind, PackInput, Renderer,
+//!     ServiceType, Target,
 //! };
 //!
 //! // Input: the pack's parameters and the cluster context, macros allowed in values.
@@ -51,22 +52,26 @@
 //! let credentials = Credentials::resolve(&config, None, &mut generator)?;
 //! assert_eq!(credentials.admin_password.char_count(), 24);
 //!
-//! // Render: namespaces, secrets and the HelmChart, each parsed back and checked.
+//! // Render: namespaces, secrets (Harbor's internal credentials included) and the HelmChart,
+//! // each parsed back and checked.
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
-//! assert_eq!(bundle.objects().len(), 6);
-//! assert_eq!(bundle.objects()[5].kind(), ObjectKind::HelmChart);
+//! assert_eq!(bundle.objects().len(), 14);
+//! assert_eq!(bundle.objects()[13].kind(), ObjectKind::HelmChart);
 //!
 //! // Output: one stream for the k3s auto-deploy folder (or `write_dir`, `to_json`).
 //! let stream = bundle.to_yaml();
 //! assert!(stream.contains("nodePort: 31443"));
 //! assert!(!stream.contains(credentials.admin_password.expose()));
+//! let database_password = credentials.internal.get(InternalCredential::DatabasePassword);
+//! assert!(!stream.contains(database_password.expose()));
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
 //!
 //! Invalid input yields [`Error::Invalid`] holding every [`Problem`] at once, each with its
 //! dotted path, source position, message and hint. Secrets (the password, private keys, macro
-//! values) are [`SecretString`]s: redacted in `Debug`, `Display` and errors; the rendered
-//! Secrets carry them base64-encoded, as Kubernetes wants.
+//! values, Harbor's internal credentials) are [`SecretString`]s: redacted in `Debug`, `Display`
+//! and errors; the rendered Secrets carry them base64-encoded, as Kubernetes wants, and no
+//! credential is ever in the Helm values.
 //!
 //! # From a build script
 //!
@@ -104,7 +109,8 @@ mod suggest;
 pub mod validation;
 
 pub use credentials::{
-    Credentials, ExistingSecrets, Generator, Origin, Provenance, ReissueReason, TlsMaterial,
+    Credentials, ExistingSecrets, Generator, InternalCredential, InternalCredentials,
+    InternalOrigins, Origin, Provenance, ReissueReason, TlsMaterial,
 };
 pub use error::{
     CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,

@@ -10,10 +10,12 @@ use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
 
 use harbor_edge::{Credentials, Error, ExistingSecrets, Generator, Origin};
-use support::{Fixture, config, openssl, secrets_yaml, with_certs, with_password};
+use support::{Fixture, config, openssl, secrets_yaml, shared_internal, with_certs, with_password};
 
+/// Generates (or checks) the password and TLS; Harbor's internal credentials come from the
+/// shared set, so no test pays for an RSA key of its own.
 fn resolve(config: &harbor_edge::Config) -> Result<Credentials, Error> {
-    Credentials::resolve(config, None, &mut Generator::system())
+    Credentials::resolve(config, Some(shared_internal()), &mut Generator::system())
 }
 
 // --- AC1: passwords -------------------------------------------------------------------------
@@ -125,7 +127,13 @@ fn generated_tls_passes_openssl_for_an_ipv6_vip() {
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_another_seed_others() {
     let config = config("10.10.1.5", &["10.10.1.6"]);
-    let run = |seed| Credentials::resolve(&config, None, &mut Generator::reproducible(seed, None));
+    let run = |seed| {
+        Credentials::resolve(
+            &config,
+            Some(shared_internal()),
+            &mut Generator::reproducible(seed, None),
+        )
+    };
     let (a, b, c) = (run(7).unwrap(), run(7).unwrap(), run(8).unwrap());
     assert_eq!(a, b);
     assert_ne!(a.admin_password, c.admin_password);
@@ -145,7 +153,12 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_others() {
 #[test]
 fn a_reproducible_reissue_gets_a_new_serial_number() {
     let old = config("10.10.1.5", &[]);
-    let first = Credentials::resolve(&old, None, &mut Generator::reproducible(3, None)).unwrap();
+    let first = Credentials::resolve(
+        &old,
+        Some(shared_internal()),
+        &mut Generator::reproducible(3, None),
+    )
+    .unwrap();
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
     let new = config("10.10.2.9", &[]);
     let second =
@@ -160,8 +173,12 @@ fn a_reproducible_reissue_gets_a_new_serial_number() {
 #[test]
 fn a_reproducible_replacement_ca_differs_from_the_original() {
     let old = config("10.10.1.5", &[]);
-    let mut first =
-        Credentials::resolve(&old, None, &mut Generator::reproducible(3, None)).unwrap();
+    let mut first = Credentials::resolve(
+        &old,
+        Some(shared_internal()),
+        &mut Generator::reproducible(3, None),
+    )
+    .unwrap();
     first.tls.ca_private_key = None;
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
     let new = config("10.10.2.9", &[]);

@@ -141,3 +141,58 @@ fn exit_codes_tell_bad_input_from_usage_errors() {
         Some(2)
     );
 }
+
+#[test]
+fn every_internal_credential_is_listed_with_its_secret_and_origin() {
+    let dir = input_dir();
+    let rendered = Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
+        .args(["render", "in.yaml", "--seed", "5"])
+        .current_dir(dir.path())
+        .output()
+        .expect("the binary runs");
+    assert!(rendered.status.success());
+    std::fs::write(dir.path().join("bundle.yaml"), &rendered.stdout).unwrap();
+
+    let report = |args: &[&str]| -> serde_yaml::Value {
+        let output = run(dir.path(), args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_yaml::from_slice(&output.stdout).unwrap()
+    };
+    let generated = report(&["in.yaml", "--seed", "5"]);
+    let entries = generated["internal"].as_sequence().expect("a list");
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|entry| entry["credential"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = harbor_edge::InternalCredential::ALL
+        .iter()
+        .map(|which| which.as_str())
+        .collect();
+    assert_eq!(names, expected);
+    for entry in entries {
+        assert_eq!(entry["origin"], "generated", "{entry:?}");
+        assert!(
+            entry["secret"]
+                .as_str()
+                .unwrap()
+                .starts_with("harbor/harbor-")
+        );
+        // Only the token certificate is public.
+        let public = entry["credential"] == "core.tokenCert";
+        assert_eq!(entry.get("value").is_some(), public, "{entry:?}");
+    }
+
+    let reused = report(&["in.yaml", "--existing", "bundle.yaml", "--show-secrets"]);
+    for (entry, first) in reused["internal"].as_sequence().unwrap().iter().zip(
+        report(&["in.yaml", "--seed", "5", "--show-secrets"])["internal"]
+            .as_sequence()
+            .unwrap(),
+    ) {
+        assert_eq!(entry["origin"], "reused", "{entry:?}");
+        assert_eq!(entry["value"], first["value"], "kept byte for byte");
+    }
+}

@@ -9,13 +9,15 @@ use harbor_edge::{
     CredentialErrorKind, Credentials, Error, Generator, Macros, Origin, PackInput, ProblemKind,
     WarningKind,
 };
-use support::{Fixture, config, openssl, with_certs};
+use support::{Fixture, config, openssl, shared_internal, with_certs};
 
 const CERT: &str = "harbor-config.auth.certs.cert";
 const KEY: &str = "harbor-config.auth.certs.key";
 
+/// Generates (or checks) the password and TLS; Harbor's internal credentials come from the
+/// shared set, so no test pays for an RSA key of its own.
 fn resolve(config: &harbor_edge::Config) -> Result<Credentials, Error> {
-    Credentials::resolve(config, None, &mut Generator::system())
+    Credentials::resolve(config, Some(shared_internal()), &mut Generator::system())
 }
 
 fn credential_error(result: Result<Credentials, Error>) -> (CredentialErrorKind, String) {

@@ -9,10 +9,11 @@ use harbor_edge::{
     CredentialErrorKind, Credentials, Error, ExistingSecrets, Generator, Origin, ReissueReason,
     WarningKind,
 };
-use support::{config, openssl, secrets_yaml, with_password};
+use support::{config, openssl, secrets_yaml, shared_internal, with_password};
 
+/// Generates the password and TLS; Harbor's internal credentials come from the shared set.
 fn resolve(config: &harbor_edge::Config) -> Result<Credentials, Error> {
-    Credentials::resolve(config, None, &mut Generator::system())
+    Credentials::resolve(config, Some(shared_internal()), &mut Generator::system())
 }
 
 // --- AC4: reuse ------------------------------------------------------------------------------
@@ -22,10 +23,18 @@ fn fed_back_credentials_are_reused_unchanged() {
     let config = config("10.10.1.5", &["10.10.1.6"]);
     let first = resolve(&config).unwrap();
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, &first)).unwrap();
-    assert_eq!(existing.len(), 3);
+    assert_eq!(existing.len(), 10);
     let second = Credentials::resolve(&config, Some(&existing), &mut Generator::system()).unwrap();
     assert_eq!(second.admin_password, first.admin_password);
     assert_eq!(second.tls, first.tls);
+    assert_eq!(second.internal, first.internal);
+    assert!(
+        second
+            .provenance
+            .internal
+            .iter()
+            .all(|(_, origin)| origin == Origin::Reused)
+    );
     assert_eq!(second.provenance.password, Origin::Reused);
     assert_eq!(second.provenance.ca, Origin::Reused);
     assert_eq!(second.provenance.server_certificate, Origin::Reused);
@@ -177,8 +186,11 @@ apiVersion: v1
 kind: Secret
 metadata: {name: harbor-admin-password, namespace: harbor}
 stringData: {HARBOR_ADMIN_PASSWORD: Existing0Password}
+---
 ";
-    let existing = ExistingSecrets::from_yaml_str(text).unwrap();
+    let first = resolve(&config).unwrap();
+    let text = format!("{text}{}", support::internal_secrets_yaml(&first));
+    let existing = ExistingSecrets::from_yaml_str(&text).unwrap();
     let credentials =
         Credentials::resolve(&config, Some(&existing), &mut Generator::system()).unwrap();
     assert_eq!(credentials.admin_password.expose(), "Parameter1Password");

@@ -40,6 +40,14 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
         "10-secret-harbor-tls.yaml",
         "11-secret-harbor-admin-password.yaml",
         "12-secret-registry-info.yaml",
+        "13-secret-harbor-core-keys.yaml",
+        "13-secret-harbor-core-secret.yaml",
+        "13-secret-harbor-core-token.yaml",
+        "14-secret-harbor-jobservice-secret.yaml",
+        "15-secret-harbor-registry-credentials.yaml",
+        "15-secret-harbor-registry-secret.yaml",
+        "16-secret-harbor-database-password.yaml",
+        "19-secret-harbor-secret-values.yaml",
         "20-helmchart-harbor.yaml",
     ];
     let dir = tempfile::tempdir().unwrap();
@@ -67,11 +75,21 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
             "10-secret-harbor-tls.yaml",
             "11-secret-harbor-admin-password.yaml",
             "12-secret-registry-info.yaml",
+            "13-secret-harbor-core-keys.yaml",
+            "13-secret-harbor-core-secret.yaml",
+            "13-secret-harbor-core-token.yaml",
+            "14-secret-harbor-jobservice-secret.yaml",
+            "15-secret-harbor-registry-credentials.yaml",
+            "15-secret-harbor-registry-secret.yaml",
+            "16-secret-harbor-database-password.yaml",
             "values",
         ]
     );
     // The values are not a Kubernetes object: they live in the subfolder.
-    assert_eq!(listing(&out.join("values")), ["values.yaml"]);
+    assert_eq!(
+        listing(&out.join("values")),
+        ["secret-values.yaml", "values.yaml"]
+    );
 }
 
 fn bundle_written(target: Target, dir: &Path) -> Vec<PathBuf> {
@@ -103,13 +121,17 @@ fn write_dir_twice_gives_byte_identical_files() {
 fn secret_files_are_readable_by_the_owner_only() {
     use std::os::unix::fs::PermissionsExt as _;
     let dir = tempfile::tempdir().unwrap();
-    for path in bundle_written(Target::K3s, dir.path()) {
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.contains("-secret-") {
-            assert_eq!(mode, 0o600, "{name}");
-        } else {
-            assert_eq!(mode & 0o077 & !0o044, 0, "{name}: {mode:o}");
+    for target in Target::CLUSTER {
+        let out = dir.path().join(target.as_str());
+        for path in bundle_written(target, &out) {
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            // Secrets, and the helm target's values file holding the database password.
+            if name.contains("-secret-") || name == "secret-values.yaml" {
+                assert_eq!(mode, 0o600, "{name}");
+            } else {
+                assert_eq!(mode & 0o077 & !0o044, 0, "{name}: {mode:o}");
+            }
         }
     }
 }
@@ -157,7 +179,7 @@ fn broken_template_writes_nothing() {
 fn yaml_stream_opens_every_document_with_a_marker() {
     let bundle = bundle(Target::K3s);
     let stream = bundle.to_yaml();
-    assert_eq!(stream.matches("\n---\n").count() + 1, 6);
+    assert_eq!(stream.matches("\n---\n").count() + 1, common::DOCUMENTS);
     assert!(stream.starts_with("---\napiVersion: v1\nkind: Namespace\n"));
     let documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&stream)
         .map(|document| serde_yaml::Value::deserialize(document).unwrap())

@@ -139,7 +139,7 @@ fn kubectl_apply_sees_only_kubernetes_objects_in_folders_and_streams() {
     assert!(stderr.contains("v1/values.yaml"), "says where: {stderr}");
     assert_eq!(
         tree(&dir.path().join("v1")),
-        [OWNED_FILES_LIST, "values.yaml"]
+        [OWNED_FILES_LIST, "secret-values.yaml", "values.yaml"]
     );
     for (name, output) in [("k3s", &k3s_yaml), ("helm", &helm_yaml)] {
         let documents = yaml_documents(&String::from_utf8_lossy(&output.stdout));

@@ -64,7 +64,7 @@ fn override_replaces_the_template_of_the_same_name() {
         find(&documents, "Namespace", "harbor")["metadata"]["labels"]["site"],
         "edge"
     );
-    assert_eq!(documents.len(), 6);
+    assert_eq!(documents.len(), common::DOCUMENTS);
 }
 
 #[test]
@@ -145,10 +145,48 @@ fn template_changing_identity_or_values_fails_the_self_check() {
              namespace: {{ namespace | yaml }}\ntype: Opaque\n",
         ),
         ("helm-values.yaml.j2", "expose: {type: clusterIP}\n"),
+        // The secret values must reach the chart, and every key the chart reads must be there.
+        (
+            "helmchart.yaml.j2",
+            "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata:\n  name: {{ name | yaml }}\n  \
+             namespace: {{ namespace | yaml }}\nspec:\n  repo: {{ chart.repo | yaml }}\n  \
+             chart: {{ chart.name | yaml }}\n  version: {{ chart.version | yaml }}\n  \
+             targetNamespace: {{ target_namespace | yaml }}\n  \
+             valuesContent: {{ values_yaml | yaml }}\n  \
+             valuesSecrets:\n    - name: {{ values_secret.name | yaml }}\n",
+        ),
+        (
+            "secret-core-keys.yaml.j2",
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ name | yaml }}\n  \
+             namespace: {{ namespace | yaml }}\ntype: Opaque\n\
+             data:\n  secretKey: {{ secret_key | b64 }}\n",
+        ),
+        (
+            "helm-secret-values.yaml.j2",
+            "database: {internal: {password: {{ \"changeit\" | yaml }}}}\n",
+        ),
     ];
     for (template, text) in cases {
         let dir = override_dir(&[(template, text)]);
         assert_self_check_error(render_with(&dir), template);
+    }
+    // The reasons, for the checks of the secret values and internal credentials.
+    for ((template, text), reason) in cases[3..].iter().zip([
+        "`spec.valuesSecrets` must be one entry",
+        "`data.CSRF_KEY` is missing",
+        "drops or changes values",
+    ]) {
+        let dir = override_dir(&[(template, text)]);
+        let target = if template.starts_with("helm-secret") {
+            Target::Helm
+        } else {
+            Target::K3s
+        };
+        let result = Renderer::from_dir(dir.path()).and_then(|renderer| {
+            renderer.render(&common::minimal_config(), &common::credentials(), target)
+        });
+        let message = assert_self_check_error(result, template);
+        assert!(message.contains(reason), "{template}: {message}");
     }
 }
 

@@ -16,7 +16,7 @@ use serde_yaml::Value;
 const REFERENCE: &str = include_str!("data/harbor-chart-1.19.1-values-paths.tsv");
 
 #[test]
-fn k3s_stream_has_two_namespaces_three_secrets_one_helmchart() {
+fn k3s_stream_has_two_namespaces_eleven_secrets_one_helmchart() {
     let bundle = render(
         &common::minimal_config(),
         &common::credentials(),
@@ -27,17 +27,10 @@ fn k3s_stream_has_two_namespaces_three_secrets_one_helmchart() {
         .iter()
         .map(|document| document["kind"].as_str().expect("kind"))
         .collect();
-    assert_eq!(
-        kinds,
-        [
-            "Namespace",
-            "Namespace",
-            "Secret",
-            "Secret",
-            "Secret",
-            "HelmChart"
-        ]
-    );
+    let mut expected = vec!["Namespace"; 2];
+    expected.extend(["Secret"; 11]);
+    expected.push("HelmChart");
+    assert_eq!(kinds, expected);
     let chart = find(&documents, "HelmChart", "harbor");
     assert_eq!(chart["apiVersion"], "helm.cattle.io/v1");
     assert_eq!(chart["metadata"]["namespace"], "kube-system");
@@ -66,11 +59,19 @@ fn helm_target_is_manifests_and_a_values_file() {
             ObjectKind::Secret,
             ObjectKind::Secret,
             ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
             ObjectKind::HelmValues,
+            ObjectKind::HelmSecretValues,
         ]
     );
-    // The stream is what `kubectl apply` takes: the values file is not in it.
-    assert_eq!(documents(&bundle.to_yaml()).len(), 5);
+    // The stream is what `kubectl apply` takes: the two values files are not in it.
+    assert_eq!(documents(&bundle.to_yaml()).len(), common::DOCUMENTS - 2);
     let values = values_of(&bundle);
     assert_eq!(
         at(&values, "existingSecretAdminPassword"),
@@ -320,7 +321,11 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
         for target in Target::CLUSTER {
             let bundle = render(&config, &credentials, target);
             let documents = documents(&common::every_yaml_document(&bundle));
-            assert_eq!(documents.len(), 6, "{target}: document count");
+            assert_eq!(
+                documents.len(),
+                common::DOCUMENTS,
+                "{target}: document count"
+            );
             let secret = |name, key| secret_value(&documents, name, key);
             assert_eq!(
                 secret("harbor-admin-password", "HARBOR_ADMIN_PASSWORD"),
@@ -344,9 +349,13 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
             }
             // The JSON form carries the same.
             let json: serde_json::Value = serde_json::from_str(&bundle.to_json()).unwrap();
-            let objects = if target == Target::Helm { 5 } else { 6 };
+            let objects = if target == Target::Helm {
+                common::DOCUMENTS - 2
+            } else {
+                common::DOCUMENTS
+            };
             assert_eq!(json.as_array().map(Vec::len), Some(objects), "{target}");
-            // Nothing but the HelmChart and the values mention kinds beyond the six.
+            // No document of another kind crept in.
             assert!(!documents.iter().any(|d| d["kind"] == "ClusterRoleBinding"));
         }
     }

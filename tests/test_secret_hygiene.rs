@@ -265,3 +265,144 @@ fn cli_output_of_every_failing_subcommand_never_shows_a_secret() {
         assert_clean(&format!("{args:?} stderr"), &stderr);
     }
 }
+
+/// Existing Secrets of Harbor's internal credentials that hold the sentinel and pass every
+/// check (lengths, the htpasswd line against its password): they travel into `Credentials`.
+fn sentinel_internal_secrets() -> String {
+    let padded16 = format!("{SENTINEL}-2345");
+    let padded32 = format!("{SENTINEL}-{SENTINEL}-01234567");
+    let htpasswd = bcrypt::hash_with_salt(SENTINEL, 4, [7; 16])
+        .expect("bcrypt")
+        .format_for_version(bcrypt::Version::TwoA);
+    let htpasswd = format!("harbor_registry_user:{htpasswd}");
+    let shared = common::seeded();
+    let token = |which| shared.internal.get(which).expose().to_owned();
+    let secret = |name: &str, entries: &[(&str, &str)]| {
+        let mut text = format!(
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {{name: {name}, namespace: harbor}}\nstringData:\n"
+        );
+        for (key, value) in entries {
+            text.push_str(&format!(
+                "  {key}: {}\n",
+                serde_json::to_string(value).unwrap()
+            ));
+        }
+        text
+    };
+    use harbor_edge::InternalCredential as C;
+    [
+        secret(
+            "harbor-core-keys",
+            &[("secretKey", &padded16), ("CSRF_KEY", &padded32)],
+        ),
+        secret("harbor-core-secret", &[("secret", &padded16)]),
+        secret(
+            "harbor-core-token",
+            &[
+                ("tls.crt", &token(C::TokenCertificate)),
+                ("tls.key", &token(C::TokenKey)),
+            ],
+        ),
+        secret(
+            "harbor-jobservice-secret",
+            &[("JOBSERVICE_SECRET", &padded16)],
+        ),
+        secret(
+            "harbor-registry-secret",
+            &[("REGISTRY_HTTP_SECRET", &padded16)],
+        ),
+        secret(
+            "harbor-registry-credentials",
+            &[
+                ("REGISTRY_PASSWD", SENTINEL),
+                ("REGISTRY_HTPASSWD", &htpasswd),
+            ],
+        ),
+        secret("harbor-database-password", &[("password", SENTINEL)]),
+    ]
+    .concat()
+}
+
+#[test]
+fn internal_credentials_never_show_in_debug_errors_or_cli_output() {
+    use harbor_edge::ExistingSecrets;
+    let config = common::minimal_config();
+    let text = sentinel_internal_secrets();
+    let existing = ExistingSecrets::from_yaml_str(&text).expect("reads");
+    let credentials = Credentials::resolve(&config, Some(&existing), &mut Generator::system())
+        .expect("the sentinel Secrets pass the checks");
+    assert_eq!(
+        credentials
+            .internal
+            .get(harbor_edge::InternalCredential::DatabasePassword)
+            .expose(),
+        SENTINEL
+    );
+    assert_clean("credentials", &format!("{credentials:?} {credentials:#?}"));
+    assert_clean("existing", &format!("{existing:?}"));
+    let bundle = common::render(&config, &credentials, Target::Helm);
+    assert_clean("bundle", &format!("{bundle:?}"));
+
+    // Each broken in turn: too short, a line that does not match, values that do not parse.
+    let broken = [
+        text.replace(&format!("{SENTINEL}-2345"), SENTINEL),
+        text.replace(
+            "REGISTRY_PASSWD: \"Sentinel7Zq\"",
+            "REGISTRY_PASSWD: \"Sentinel7Zq-other\"",
+        ),
+        format!(
+            "{text}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: harbor-secret-values, namespace: kube-system}}\nstringData:\n  values.yaml: \"database: [{SENTINEL}\"\n"
+        ),
+        format!(
+            "{text}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: harbor-secret-values, namespace: kube-system}}\nstringData:\n  values.yaml: \"database: {{internal: {{password: {SENTINEL}x}}}}\"\n"
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("in.yaml"),
+        "harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n",
+    )
+    .expect("write");
+    for (index, text) in broken.iter().enumerate() {
+        assert_ne!(
+            text,
+            &sentinel_internal_secrets(),
+            "case {index} changes something"
+        );
+        let existing = ExistingSecrets::from_yaml_str(text).expect("reads");
+        let error = Credentials::resolve(&config, Some(&existing), &mut Generator::system())
+            .expect_err("a broken Secret is an error");
+        assert_error_clean(&format!("case {index}"), &error);
+        let file = format!("existing-{index}.yaml");
+        std::fs::write(dir.path().join(&file), text).expect("write");
+        for command in ["render", "credentials"] {
+            let (code, stdout, stderr) =
+                run(dir.path(), &[command, "in.yaml", "--existing", &file]);
+            assert_eq!(code, Some(1), "{command} case {index}: {stderr}");
+            assert_clean(&format!("{command} case {index} stdout"), &stdout);
+            assert_clean(&format!("{command} case {index} stderr"), &stderr);
+        }
+    }
+
+    // The credentials report names every one, with no value unless asked.
+    std::fs::write(dir.path().join("good.yaml"), &text).expect("write");
+    let (code, stdout, stderr) = run(
+        dir.path(),
+        &["credentials", "in.yaml", "--existing", "good.yaml"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_clean("credentials stdout", &stdout);
+    assert_clean("credentials stderr", &stderr);
+    let (code, shown, _) = run(
+        dir.path(),
+        &[
+            "credentials",
+            "in.yaml",
+            "--existing",
+            "good.yaml",
+            "--show-secrets",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert!(shown.contains(SENTINEL), "--show-secrets shows them");
+}

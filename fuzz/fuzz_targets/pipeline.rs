@@ -1,32 +1,70 @@
 //! Fuzzes the whole pipeline: parse -> macros -> validate -> credentials (fixed seed) -> render.
 //!
 //! Invariants checked on every input that renders, for both targets: the stream parses back as
-//! YAML with libyaml (serde_yaml) and yaml-rust2 (YAML 1.2) alike, holds six documents (two
-//! Namespaces, three Secrets, then the HelmChart or the values), every Secret's data is base64,
-//! and both password Secrets decode to the admin password. On inputs that fail, the error never
-//! shows the macro value. Any panic is a bug.
+//! YAML with libyaml (serde_yaml) and yaml-rust2 (YAML 1.2) alike, holds fourteen documents (two
+//! Namespaces, ten Secrets in `harbor` and `cluster-<uid>`, then the secret values Secret and the
+//! HelmChart, or the two values files), every Secret's data is base64, and both password Secrets
+//! decode to the admin password. On inputs that fail, the error never shows the macro value.
+//! Any panic is a bug.
+//!
+//! Harbor's internal credentials are generated once and reused for every input (an RSA key per
+//! input would bring the fuzzer to a crawl); the password and TLS are generated per input.
 
 #![no_main]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use harbor_edge::credentials::{Credentials, Generator};
+use std::sync::OnceLock;
+
+use harbor_edge::credentials::{Credentials, ExistingSecrets, Generator, InternalCredential};
 use harbor_edge::render::{Renderer, Target};
-use harbor_edge::{MacroScope, Macros, PackInput};
+use harbor_edge::{MacroScope, Macros, ObjectKind, PackInput};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 
 /// The start of a macro value: it must never show in an error.
 const MACRO_SECRET: &str = "Zq9Sentinel";
 
-/// YAML documents each target renders: the Kubernetes objects, and the values file for helm.
-const DOCUMENTS: usize = 6;
+/// Documents in each target's stream.
+const DOCUMENTS: usize = 14;
+
+/// The Secrets of Harbor's internal credentials from one generation, read back.
+fn internal() -> &'static ExistingSecrets {
+    static INTERNAL: OnceLock<ExistingSecrets> = OnceLock::new();
+    INTERNAL.get_or_init(|| {
+        let text = "harbor-config: {}\ncluster: {uid: fuzz-0, vip: 10.0.0.1}\n";
+        let config = PackInput::from_yaml_str(text)
+            .and_then(|input| input.resolve(&Macros::new()))
+            .expect("a valid document")
+            .config;
+        let credentials =
+            Credentials::resolve(&config, None, &mut Generator::reproducible(1, None))
+                .expect("credentials");
+        let names: Vec<&str> = InternalCredential::ALL
+            .iter()
+            .map(|which| which.secret_name())
+            .collect();
+        let stream: String = Renderer::embedded()
+            .render(&config, &credentials, Target::K3s)
+            .expect("renders")
+            .objects()
+            .iter()
+            .filter(|object| object.kind() == ObjectKind::Secret && names.contains(&object.name()))
+            .map(|object| format!("---\n{}", object.text()))
+            .collect();
+        ExistingSecrets::from_yaml_str(&stream).expect("reads back")
+    })
+}
 
 fn macros() -> Macros {
     // The names examples/macros.yaml uses, plus one hostile value.
     let mut macros = Macros::new();
     macros.insert(MacroScope::Project, "pw", "Zq9Sentinel\"\n---\nkind: X1a");
-    macros.insert(MacroScope::Project, "harbor_admin_password", "Example-Only-Passw0rd");
+    macros.insert(
+        MacroScope::Project,
+        "harbor_admin_password",
+        "Example-Only-Passw0rd",
+    );
     macros.insert(MacroScope::Tenant, "harbor_https_node_port", "30443");
     macros.insert(MacroScope::Tenant, "edge_storage_class", "local-path");
     macros.insert_variable("cluster.uid", "fuzz-1");
@@ -52,7 +90,8 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let mut generator = Generator::reproducible(1, None);
-    let Ok(credentials) = Credentials::resolve(&validated.config, None, &mut generator) else {
+    let Ok(credentials) = Credentials::resolve(&validated.config, Some(internal()), &mut generator)
+    else {
         return;
     };
     let password = credentials.admin_password.expose().as_bytes().to_vec();
@@ -61,13 +100,7 @@ fuzz_target!(|data: &[u8]| {
         let bundle = renderer
             .render(&validated.config, &credentials, target)
             .expect("a valid config with credentials always renders");
-        // Every YAML document: the Kubernetes objects and, for `helm`, the values file.
-        let stream: String = bundle
-            .objects()
-            .iter()
-            .filter(|object| object.kind().format() == harbor_edge::Format::Yaml)
-            .map(|object| format!("---\n{}", object.text()))
-            .collect();
+        let stream = bundle.to_yaml();
         let documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&stream)
             .map(|document| serde_yaml::Value::deserialize(document).expect("rendered YAML parses"))
             .collect();

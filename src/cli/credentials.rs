@@ -8,7 +8,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use harbor_edge::{Config, Credentials, Error, ExistingSecrets, Generator, SecretString};
+use harbor_edge::{
+    Config, Credentials, Error, ExistingSecrets, Generator, InternalCredential, SecretString,
+};
 
 use super::input::{self, InputArgs};
 
@@ -80,6 +82,8 @@ struct Report<'a> {
     server_certificate: &'static str,
     #[serde(rename = "reissueReasons", skip_serializing_if = "Vec::is_empty")]
     reissue_reasons: Vec<String>,
+    /// Harbor's internal credentials, each with its Secret, key and origin.
+    internal: Vec<InternalEntry<'a>>,
     #[serde(rename = "ca.crt")]
     ca_crt: &'a str,
     #[serde(rename = "tls.crt")]
@@ -90,6 +94,18 @@ struct Report<'a> {
     tls_key: Option<&'a str>,
     #[serde(rename = "ca.key", skip_serializing_if = "Option::is_none")]
     ca_key: Option<&'a str>,
+}
+
+/// One internal credential in the report.
+#[derive(Serialize)]
+struct InternalEntry<'a> {
+    credential: &'static str,
+    secret: String,
+    key: &'static str,
+    origin: &'static str,
+    /// The value: always for the token certificate (public), else with --show-secrets only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
 }
 
 impl CredentialsCommand {
@@ -109,6 +125,19 @@ impl CredentialsCommand {
                 .reissue_reasons
                 .iter()
                 .map(ToString::to_string)
+                .collect(),
+            internal: InternalCredential::ALL
+                .into_iter()
+                .map(|which| InternalEntry {
+                    credential: which.as_str(),
+                    secret: format!("harbor/{}", which.secret_name()),
+                    key: which.key(),
+                    origin: provenance.internal.get(which).as_str(),
+                    value: shown(
+                        show || !which.is_secret(),
+                        Some(credentials.internal.get(which)),
+                    ),
+                })
                 .collect(),
             ca_crt: &credentials.tls.ca_certificate,
             tls_crt: &credentials.tls.certificate_chain,

@@ -45,8 +45,9 @@ enum Command {
     /// Checks a cluster inventory against the pack's prerequisites; findings on stderr, exit 1
     /// on an error finding, 0 when only warnings (or nothing) were found.
     Preflight(preflight::PreflightArgs),
-    /// Resolves the credentials (password, CA, server certificate) and prints what was
-    /// generated, reused or reissued, with the certificates (secrets only with --show-secrets).
+    /// Resolves the credentials (password, CA, server certificate, Harbor's internal ones) and
+    /// prints what was provided, generated, reused or reissued, with the certificates (secrets
+    /// only with --show-secrets).
     Credentials(CredentialsCommand),
 }
 

@@ -44,12 +44,19 @@ pub(crate) struct ExistingSecret {
     pub(crate) namespace: Option<String>,
     pub(crate) name: String,
     pub(crate) values: BTreeMap<String, SecretString>,
+    /// `metadata.annotations` with string values (never secret).
+    pub(crate) annotations: BTreeMap<String, String>,
 }
 
 impl ExistingSecret {
     /// The value of `key`, if present.
     pub(crate) fn value(&self, key: &str) -> Option<&SecretString> {
         self.values.get(key)
+    }
+
+    /// The annotation `key`, if present.
+    pub(crate) fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.get(key).map(String::as_str)
     }
 
     /// How error paths name one key of this Secret: `secret harbor/harbor-tls, key tls.crt`.
@@ -156,6 +163,13 @@ impl ExistingSecrets {
         let namespace = metadata
             .and_then(|m| m.get("namespace"))
             .and_then(Value::as_str);
+        let annotations = metadata
+            .and_then(|m| m.get("annotations"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value.as_str()?.to_owned())))
+            .collect();
         let mut values = BTreeMap::new();
         for (key, encoded) in entries(value.get("data"), namespace, name, "data")? {
             let path = secret_path(namespace, name, &key);
@@ -171,6 +185,7 @@ impl ExistingSecrets {
             namespace: namespace.map(str::to_owned),
             name: name.to_owned(),
             values,
+            annotations,
         });
         Ok(())
     }
@@ -214,11 +229,17 @@ fn entries<'a>(
 
 /// Decodes base64 (line breaks and spaces allowed, as some tools wrap long values) into text.
 fn decode_base64(text: &str, path: &str) -> Result<SecretString> {
-    let compact: Zeroizing<String> =
-        Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+    // Most values come in one piece: only wrapped ones are copied without their whitespace.
+    let compact: Zeroizing<String>;
+    let input = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        compact = Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+        compact.as_str()
+    } else {
+        text
+    };
     let bytes = Zeroizing::new(
         base64::engine::general_purpose::STANDARD
-            .decode(compact.as_bytes())
+            .decode(input.as_bytes())
             .map_err(|_| invalid(path, "is not valid base64 in `data`"))?,
     );
     let text = std::str::from_utf8(&bytes)

@@ -118,7 +118,7 @@ fn subject_alt_names(cluster: &Cluster) -> Result<Vec<SanType>> {
 
 /// A positive 128-bit serial number (RFC 5280: positive, at most 20 octets). The top bit is
 /// cleared (positive) and the next one set, so the encoding is always 16 octets long.
-fn serial(rng: &mut impl Rng) -> SerialNumber {
+pub(crate) fn serial(rng: &mut impl Rng) -> SerialNumber {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     bytes[0] = (bytes[0] & 0x7f) | 0x40;

@@ -36,6 +36,26 @@ pub(crate) enum Purpose {
     ServerKey,
     /// The server certificate's serial number.
     ServerSerial,
+    /// Harbor's `secretKey`, the key core encrypts stored credentials with.
+    SecretKey,
+    /// Core's XSRF (CSRF) key.
+    XsrfKey,
+    /// `core.secret`, which core, jobservice and the registry controller authenticate with.
+    CoreSecret,
+    /// The jobservice secret.
+    JobserviceSecret,
+    /// The registry's HTTP secret.
+    RegistryHttpSecret,
+    /// The password core and jobservice use with the registry.
+    RegistryPassword,
+    /// The bcrypt salt of the registry's htpasswd line.
+    RegistryHtpasswdSalt,
+    /// The internal database's password.
+    DatabasePassword,
+    /// The RSA key core signs registry tokens with.
+    TokenKey,
+    /// The token certificate's serial number.
+    TokenSerial,
 }
 
 impl Purpose {
@@ -46,6 +66,16 @@ impl Purpose {
             Purpose::CaSerial => "ca-serial",
             Purpose::ServerKey => "server-key",
             Purpose::ServerSerial => "server-serial",
+            Purpose::SecretKey => "secret-key",
+            Purpose::XsrfKey => "xsrf-key",
+            Purpose::CoreSecret => "core-secret",
+            Purpose::JobserviceSecret => "jobservice-secret",
+            Purpose::RegistryHttpSecret => "registry-http-secret",
+            Purpose::RegistryPassword => "registry-password",
+            Purpose::RegistryHtpasswdSalt => "registry-htpasswd-salt",
+            Purpose::DatabasePassword => "database-password",
+            Purpose::TokenKey => "token-key",
+            Purpose::TokenSerial => "token-serial",
         }
     }
 }

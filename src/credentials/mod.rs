@@ -1,4 +1,5 @@
-//! Credentials (SPEC 4): the admin password and the TLS material the manifests carry.
+//! Credentials (SPEC 4 and 5.1): the admin password, the TLS material the manifests carry, and
+//! Harbor's internal credentials ([`InternalCredentials`]).
 //!
 //! [`Credentials::resolve`] decides, item by item, where each credential comes from:
 //!
@@ -9,8 +10,13 @@
 //! - else a [`Generator`]: OS randomness and the current time, or a seed for byte-identical
 //!   output from run to run.
 //!
+//! Harbor's internal credentials (its `secretKey`, the secrets its components share, the
+//! registry's credentials, the database password, the token key and certificate) follow the
+//! same rule without a parameter: reused from the existing secrets when there, checked, else
+//! generated; see [`InternalCredential`] for where each one lives.
+//!
 //! ```
-//! use harbor_edge::{Credentials, Generator, Macros, Origin, PackInput};
+//! use harbor_edge::{Credentials, Generator, InternalCredential, Macros, Origin, PackInput};
 //!
 //! let text = "harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n";
 //! let config = PackInput::from_yaml_str(text)?.resolve(&Macros::new())?.config;
@@ -19,6 +25,12 @@
 //! assert_eq!(credentials.admin_password.char_count(), 24);
 //! assert_eq!(credentials.provenance.server_certificate, Origin::Generated);
 //! assert!(credentials.tls.ca_private_key.is_some());
+//! let secret_key = credentials.internal.get(InternalCredential::SecretKey);
+//! assert_eq!(secret_key.expose().len(), 16);
+//! assert_eq!(
+//!     credentials.provenance.internal.get(InternalCredential::TokenKey),
+//!     Origin::Generated
+//! );
 //!
 //! // The same seed gives the same bytes.
 //! let again = Credentials::resolve(&config, None, &mut Generator::reproducible(42, None))?;
@@ -29,18 +41,30 @@
 mod existing;
 mod generate;
 mod generator;
+mod htpasswd;
+mod internal;
 mod parse;
 mod password;
 mod provided;
 mod resolve;
 mod reuse;
 mod signing;
+mod token;
 
 use crate::error::Warning;
 use crate::secret::SecretString;
 
 pub use existing::ExistingSecrets;
 pub use generator::Generator;
+pub use htpasswd::DIGEST_ANNOTATION as HTPASSWD_DIGEST_ANNOTATION;
+pub(crate) use htpasswd::pair_digest as htpasswd_pair_digest;
+pub use internal::{
+    CORE_KEYS_SECRET, CORE_SECRET_SECRET, CORE_TOKEN_SECRET, DATABASE_PASSWORD_SECRET,
+    InternalCredential, InternalCredentials, InternalOrigins, JOBSERVICE_SECRET_SECRET,
+    REGISTRY_CREDENTIALS_SECRET, REGISTRY_SECRET_SECRET, REGISTRY_USER, SECRET_VALUES_KEY,
+    SECRET_VALUES_SECRET,
+};
+pub(crate) use internal::{TOKEN_CERT_KEY, TOKEN_KEY_KEY};
 
 /// Everything the render step needs besides the [`crate::Config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +73,8 @@ pub struct Credentials {
     pub admin_password: SecretString,
     /// Certificate, key and CA for `harbor-tls`.
     pub tls: TlsMaterial,
+    /// Harbor's internal credentials (SPEC 5.1).
+    pub internal: InternalCredentials,
     /// Where each item came from (provided, reused, reissued, generated).
     pub provenance: Provenance,
     /// Things worth knowing (certificate reissued, expiring soon, password differs, ...).
@@ -114,6 +140,8 @@ pub struct Provenance {
     pub server_certificate: Origin,
     /// Why the existing server certificate was reissued or replaced; empty otherwise.
     pub reissue_reasons: Vec<ReissueReason>,
+    /// Each of Harbor's internal credentials.
+    pub internal: InternalOrigins,
 }
 
 /// Why an existing server certificate no longer fits the cluster.

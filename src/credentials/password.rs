@@ -1,5 +1,6 @@
-//! The generated admin password: 24 characters of `[A-Za-z0-9]` with at least one upper-case
-//! letter, one lower-case letter and one digit, so it always meets Harbor's policy.
+//! Generated secrets made of `[A-Za-z0-9]`: the admin password (24 characters with at least one
+//! upper-case letter, one lower-case letter and one digit, so it always meets Harbor's policy)
+//! and Harbor's internal secrets (a fixed length, no class rule).
 
 use rand_core::Rng;
 use zeroize::Zeroizing;
@@ -18,22 +19,29 @@ const REJECT_FROM: u8 = 248;
 /// (rejection sampling, no modulo bias); a draw that misses a class is thrown away whole, so
 /// the result is uniform over all policy-conforming passwords.
 pub(crate) fn generate(rng: &mut impl Rng) -> SecretString {
-    let mut buffer = Zeroizing::new([0u8; 64]);
     loop {
-        let mut password = Zeroizing::new(String::with_capacity(PASSWORD_LENGTH));
-        while password.len() < PASSWORD_LENGTH {
-            rng.fill_bytes(buffer.as_mut());
-            for &byte in buffer.iter().filter(|&&byte| byte < REJECT_FROM) {
-                if password.len() == PASSWORD_LENGTH {
-                    break;
-                }
-                password.push(char::from(ALPHABET[usize::from(byte % 62)]));
-            }
-        }
-        if meets_policy(&password) {
-            return SecretString::new(std::mem::take(&mut *password));
+        let password = alphanumeric(rng, PASSWORD_LENGTH);
+        if meets_policy(password.expose()) {
+            return password;
         }
     }
+}
+
+/// `length` characters drawn uniformly from `[A-Za-z0-9]` (rejection sampling, no modulo
+/// bias): what the chart's own `randAlphaNum` makes, from our stream instead.
+pub(crate) fn alphanumeric(rng: &mut impl Rng, length: usize) -> SecretString {
+    let mut buffer = Zeroizing::new([0u8; 64]);
+    let mut text = Zeroizing::new(String::with_capacity(length));
+    while text.len() < length {
+        rng.fill_bytes(buffer.as_mut());
+        for &byte in buffer.iter().filter(|&&byte| byte < REJECT_FROM) {
+            if text.len() == length {
+                break;
+            }
+            text.push(char::from(ALPHABET[usize::from(byte % 62)]));
+        }
+    }
+    SecretString::new(std::mem::take(&mut *text))
 }
 
 fn meets_policy(password: &str) -> bool {
@@ -67,6 +75,16 @@ mod tests {
             assert_eq!(password.expose().len(), PASSWORD_LENGTH);
             assert!(password.expose().bytes().all(|b| ALPHABET.contains(&b)));
             assert!(meets_policy(password.expose()));
+        }
+    }
+
+    #[test]
+    fn alphanumeric_secrets_have_the_length_asked_for() {
+        let mut rng = ChaCha20Rng::from_seed([9; 32]);
+        for length in [16, 32] {
+            let secret = alphanumeric(&mut rng, length);
+            assert_eq!(secret.expose().len(), length);
+            assert!(secret.expose().bytes().all(|b| ALPHABET.contains(&b)));
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::existing::ExistingSecrets;
 use super::generator::Generator;
-use super::{Credentials, Origin, Provenance, provided, reuse};
+use super::{Credentials, Origin, Provenance, internal, provided, reuse};
 use crate::error::{Result, Warning, WarningKind};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, Config, HARBOR_NAMESPACE,
@@ -21,7 +21,10 @@ impl Credentials {
     ///   `existing` (`harbor-admin-password`, then `registry-info`), else generated;
     /// - TLS: `auth.certs` when given, checked (see [`crate::CredentialErrorKind`]), else the
     ///   existing `harbor-tls` when it still fits (reissued from its CA when not), else a new CA
-    ///   and server certificate.
+    ///   and server certificate;
+    /// - Harbor's internal credentials: each one the existing secrets hold, checked (see
+    ///   [`crate::credentials::InternalCredential`]), else generated; the token certificate is
+    ///   reissued from its key when it expires within 30 days.
     ///
     /// [`Credentials::provenance`] tells what happened to each item.
     pub fn resolve(
@@ -53,14 +56,19 @@ impl Credentials {
             }
         };
 
+        let internal = internal::resolve(existing, generator)?;
+        warnings.extend(internal.warnings);
+
         Ok(Credentials {
             admin_password,
             tls,
+            internal: internal.credentials,
             provenance: Provenance {
                 password: password_origin,
                 ca,
                 server_certificate,
                 reissue_reasons,
+                internal: internal.origins,
             },
             warnings,
         })

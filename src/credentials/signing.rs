@@ -1,6 +1,10 @@
-//! A P-256 ECDSA key that rcgen signs with. rcgen runs without its `crypto` feature (no ring):
-//! this key implements rcgen's signing-key traits with the `p256` crate, whose ECDSA signatures
-//! are deterministic (RFC 6979), so a seeded key gives byte-identical certificates.
+//! The keys rcgen signs with. rcgen runs without its `crypto` feature (no ring): these keys
+//! implement rcgen's signing-key traits themselves, with deterministic signatures, so a seeded
+//! key gives byte-identical certificates:
+//!
+//! - [`EcdsaP256Key`] (the CA and the server certificate): the `p256` crate, RFC 6979 ECDSA;
+//! - [`RsaSigningKey`] (Harbor's token certificate): the `rsa` crate, PKCS#1 v1.5 with SHA-256,
+//!   deterministic by construction.
 
 use p256::NistP256;
 use p256::ecdsa::signature::Signer;
@@ -17,6 +21,14 @@ use zeroize::Zeroizing;
 
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::secret::SecretString;
+
+fn cannot_encode(what: &str) -> Error {
+    Error::credentials(
+        CredentialErrorKind::Generation,
+        "credentials",
+        format!("cannot encode {what}"),
+    )
+}
 
 /// A P-256 private key with its public point, ready to sign certificates.
 pub(crate) struct EcdsaP256Key {
@@ -61,13 +73,7 @@ impl EcdsaP256Key {
     /// key, curve named in the algorithm identifier), but with the public point already at
     /// hand instead of derived again from the scalar.
     pub(crate) fn to_pkcs8_pem(&self) -> Result<SecretString> {
-        let encoding_error = |_| {
-            Error::credentials(
-                CredentialErrorKind::Generation,
-                "credentials",
-                "cannot encode a private key as PKCS#8",
-            )
-        };
+        let encoding_error = |_| cannot_encode("a private key as PKCS#8");
         let scalar = Zeroizing::new(self.signing_key.to_bytes());
         let ec_private_key = Zeroizing::new(
             EcPrivateKey {
@@ -114,5 +120,63 @@ impl rcgen::SigningKey for EcdsaP256Key {
             .try_sign(msg)
             .map_err(|_| rcgen::Error::RemoteKeyError)?;
         Ok(signature.as_bytes().to_vec())
+    }
+}
+
+/// An RSA private key with its public key in PKCS#1 form (what rcgen writes into
+/// SubjectPublicKeyInfo for `rsaEncryption`).
+pub(crate) struct RsaSigningKey {
+    key: rsa::PrivateKey,
+    public_der: Vec<u8>,
+}
+
+impl RsaSigningKey {
+    /// Wraps a key.
+    pub(crate) fn new(key: rsa::PrivateKey) -> Result<Self> {
+        use rsa::pkcs1::EncodeRsaPublicKey as _;
+        let public_der = key
+            .to_public_key()
+            .to_pkcs1_der()
+            .map_err(|_| cannot_encode("an RSA public key as PKCS#1"))?
+            .into_vec();
+        Ok(Self { key, public_der })
+    }
+
+    /// The private key as PKCS#1 PEM (`-----BEGIN RSA PRIVATE KEY-----`), LF line endings.
+    /// PKCS#1, not PKCS#8: Harbor core loads its token key with libtrust, which reads only
+    /// `RSA PRIVATE KEY` and `EC PRIVATE KEY` blocks.
+    pub(crate) fn to_pkcs1_pem(&self) -> Result<SecretString> {
+        use rsa::pkcs1::EncodeRsaPrivateKey as _;
+        let pem = self
+            .key
+            .to_pkcs1_pem(LineEnding::LF)
+            .map_err(|_| cannot_encode("an RSA private key as PKCS#1"))?;
+        Ok(SecretString::new(pem.as_str()))
+    }
+
+    /// Subject key identifier: the SHA-256 of the public key, truncated to 160 bits.
+    pub(crate) fn key_identifier(&self) -> Vec<u8> {
+        Sha256::digest(&self.public_der)[..20].to_vec()
+    }
+}
+
+impl rcgen::PublicKeyData for RsaSigningKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.public_der
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_RSA_SHA256
+    }
+}
+
+impl rcgen::SigningKey for RsaSigningKey {
+    fn sign(&self, msg: &[u8]) -> std::result::Result<Vec<u8>, rcgen::Error> {
+        // PKCS#1 v1.5 signatures are deterministic; without an RNG the rsa crate signs without
+        // blinding, which only matters where an attacker can time many signatures.
+        let digest = Sha256::digest(msg);
+        self.key
+            .sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
+            .map_err(|_| rcgen::Error::RemoteKeyError)
     }
 }

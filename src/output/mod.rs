@@ -1,9 +1,10 @@
 //! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a folder with
 //! one file per object.
 //!
-//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`).
-//! Keys keep the order the templates write them in (the Helm values: the order
-//! `render/values.rs` declares). The same input gives byte-identical output.
+//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`; for
+//! `helm`, the two values files in [`VALUES_FOLDER`]). Keys keep the order the templates write
+//! them in (the Helm values: the order `render/values.rs` declares). The same input gives
+//! byte-identical output.
 //!
 //! What `kubectl apply` sees is Kubernetes objects only: the stream ([`Bundle::to_yaml`]), the
 //! JSON array ([`Bundle::to_json`]) and every `.yaml`, `.yml` or `.json` file directly in an
@@ -20,8 +21,14 @@
 //! | Secret `harbor-tls` | `10-secret-harbor-tls.yaml` |
 //! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
+//! | Secrets `harbor-core-keys`, `harbor-core-secret`, `harbor-core-token` | `13-secret-<name>.yaml` |
+//! | Secret `harbor-jobservice-secret` | `14-secret-harbor-jobservice-secret.yaml` |
+//! | Secrets `harbor-registry-credentials`, `harbor-registry-secret` | `15-secret-<name>.yaml` |
+//! | Secret `harbor-database-password` | `16-secret-harbor-database-password.yaml` |
+//! | Secret `kube-system/harbor-secret-values` (`k3s`) | `19-secret-harbor-secret-values.yaml` |
 //! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
 //! | Helm values (`helm`) | `values/values.yaml` |
+//! | Helm values holding a secret (`helm`, mode 0600) | `values/secret-values.yaml` |
 //! | k3s/RKE2 registry mirrors (`node`) | `registries.yaml` |
 //! | containerd mirror of `<registry>` (`node`) | `certs.d/<registry>/hosts.toml` |
 //! | the registry's CA certificate (`node`) | `ca.crt` |
@@ -85,6 +92,9 @@ pub enum ObjectKind {
     HelmChart,
     /// The Helm values file: not a Kubernetes object.
     HelmValues,
+    /// The Helm values that hold a secret (the `helm` target's second values file): not a
+    /// Kubernetes object.
+    HelmSecretValues,
     /// The k3s/RKE2 `registries.yaml` (node target; holds the admin credentials).
     RegistriesConfig,
     /// A containerd `hosts.toml` (node target; TOML).
@@ -113,6 +123,7 @@ impl ObjectKind {
             ObjectKind::Secret => "Secret",
             ObjectKind::HelmChart => "HelmChart",
             ObjectKind::HelmValues => "HelmValues",
+            ObjectKind::HelmSecretValues => "HelmSecretValues",
             ObjectKind::RegistriesConfig => "RegistriesConfig",
             ObjectKind::ContainerdHosts => "ContainerdHosts",
             ObjectKind::CaCertificate => "CaCertificate",
@@ -134,6 +145,7 @@ impl ObjectKind {
             ObjectKind::Namespace | ObjectKind::Secret => Some("v1"),
             ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
             ObjectKind::HelmValues
+            | ObjectKind::HelmSecretValues
             | ObjectKind::RegistriesConfig
             | ObjectKind::ContainerdHosts
             | ObjectKind::CaCertificate => None,
@@ -147,7 +159,10 @@ impl ObjectKind {
 
     /// Whether the object holds secret data (written with owner-only permissions).
     pub fn holds_secrets(self) -> bool {
-        matches!(self, ObjectKind::Secret | ObjectKind::RegistriesConfig)
+        matches!(
+            self,
+            ObjectKind::Secret | ObjectKind::HelmSecretValues | ObjectKind::RegistriesConfig
+        )
     }
 }
 
@@ -304,9 +319,19 @@ impl Bundle {
 
     /// The Helm values file, for the `helm` target.
     pub fn values_yaml(&self) -> Option<&str> {
+        self.text_of(ObjectKind::HelmValues)
+    }
+
+    /// The Helm values that hold a secret, for the `helm` target: `helm install` takes them as
+    /// a second `-f` after [`Bundle::values_yaml`].
+    pub fn secret_values_yaml(&self) -> Option<&str> {
+        self.text_of(ObjectKind::HelmSecretValues)
+    }
+
+    fn text_of(&self, kind: ObjectKind) -> Option<&str> {
         self.objects
             .iter()
-            .find(|object| object.kind == ObjectKind::HelmValues)
+            .find(|object| object.kind == kind)
             .map(RenderedObject::text)
     }
 
@@ -333,9 +358,11 @@ impl Bundle {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) naming the path: `dir` is a file; a path the write needs
-    /// is a symbolic link, a folder where a file goes, or a file where a folder goes (nothing is
-    /// written); or reading or writing failed (the folder is left as it was).
+    /// [`Error::Usage`](crate::Error::Usage) naming the path when something is in the way
+    /// (nothing is written): `dir` is a file; a path the write needs is a symbolic link, a
+    /// folder where a file goes, or a file where a folder goes; a protected input would be
+    /// replaced. [`Error::Io`](crate::Error::Io) when reading or writing failed (the folder is
+    /// left as it was).
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         self.write_dir_with(dir, &WriteOptions::new())
     }

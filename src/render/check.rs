@@ -32,7 +32,11 @@ pub(crate) fn check(planned: &Planned, text: &str) -> Result<()> {
 }
 
 fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<(), String> {
-    if let Some(c) = text.chars().find(|c| AMBIGUOUS.contains(c)) {
+    // All four are outside ASCII: most documents (base64 Secrets) are ASCII and skip the scan.
+    if let Some(c) = (!text.is_ascii())
+        .then(|| text.chars().find(|c| AMBIGUOUS.contains(c)))
+        .flatten()
+    {
         return Err(format!(
             "the text holds a raw U+{:04X}, which YAML 1.1 and 1.2 parsers read differently",
             u32::from(c)
@@ -47,8 +51,15 @@ fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<(), String> 
     }
     match &planned.expect {
         Expect::Identity => {}
-        Expect::Secret { secret_type, data } => check_secret(&document, secret_type, data)?,
-        Expect::HelmChart { values_yaml } => check_helmchart(&document, values_yaml)?,
+        Expect::Secret {
+            secret_type,
+            data,
+            annotations,
+        } => check_secret(&document, secret_type, data, annotations)?,
+        Expect::HelmChart {
+            values_yaml,
+            values_secret,
+        } => check_helmchart(&document, values_yaml, *values_secret)?,
         Expect::Contains { values } => {
             if !contains(&document, values) {
                 return Err("the document drops or changes values harbor-edge computed".into());
@@ -158,7 +169,20 @@ fn check_secret(
     document: &Value,
     secret_type: &str,
     data: &[(&str, String)],
+    annotations: &[(&str, String)],
 ) -> std::result::Result<(), String> {
+    for (key, value) in annotations {
+        let found = document
+            .get("metadata")
+            .and_then(|metadata| metadata.get("annotations"))
+            .and_then(|annotations| annotations.get(*key))
+            .and_then(Value::as_str);
+        if found != Some(value.as_str()) {
+            return Err(format!(
+                "annotation `{key}` is missing or not what harbor-edge put there"
+            ));
+        }
+    }
     expect_eq("type", string_at(document, &["type"]), Some(secret_type))?;
     if document.get("stringData").is_some() {
         return Err("`stringData` would override `data`; harbor-edge writes `data` only".into());
@@ -179,7 +203,11 @@ fn check_secret(
     Ok(())
 }
 
-fn check_helmchart(document: &Value, values_yaml: &str) -> std::result::Result<(), String> {
+fn check_helmchart(
+    document: &Value,
+    values_yaml: &str,
+    (secret_name, secret_key): (&str, &str),
+) -> std::result::Result<(), String> {
     let spec = |key: &str| string_at(document, &["spec", key]);
     expect_eq("spec.repo", spec("repo"), Some(CHART_REPO))?;
     expect_eq("spec.chart", spec("chart"), Some(CHART_NAME))?;
@@ -192,7 +220,28 @@ fn check_helmchart(document: &Value, values_yaml: &str) -> std::result::Result<(
     if spec("valuesContent") != Some(values_yaml) {
         return Err("`spec.valuesContent` is not exactly the rendered values".into());
     }
-    Ok(())
+    // The secret values must reach the chart: exactly one entry naming the Secret and its key
+    // (the Helm controller ignores an entry without keys).
+    let entries = document
+        .get("spec")
+        .and_then(|spec| spec.get("valuesSecrets"))
+        .and_then(Value::as_sequence);
+    let names_the_secret = |entry: &Value| {
+        let keys = entry.get("keys").and_then(Value::as_sequence);
+        string_at(entry, &["name"]) == Some(secret_name)
+            && keys.is_some_and(|keys| {
+                keys.len() == 1 && keys.first().and_then(Value::as_str) == Some(secret_key)
+            })
+            && entry
+                .get("ignoreUpdates")
+                .is_none_or(|value| value.as_bool() == Some(false))
+    };
+    match entries.map(Vec::as_slice) {
+        Some([entry]) if names_the_secret(entry) => Ok(()),
+        _ => Err(format!(
+            "`spec.valuesSecrets` must be one entry naming Secret `{secret_name}` with keys              [`{secret_key}`]"
+        )),
+    }
 }
 
 /// Compares a field with what it must be. Identity fields hold no secrets, so the message may

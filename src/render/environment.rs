@@ -19,8 +19,26 @@ pub(crate) const SECRET_TLS: &str = "secret-tls.yaml.j2";
 pub(crate) const SECRET_ADMIN_PASSWORD: &str = "secret-admin-password.yaml.j2";
 /// `secret-registry-info.yaml.j2`: the `registry-info` Secret.
 pub(crate) const SECRET_REGISTRY_INFO: &str = "secret-registry-info.yaml.j2";
+/// `secret-core-keys.yaml.j2`: `secretKey` and the XSRF key.
+pub(crate) const SECRET_CORE_KEYS: &str = "secret-core-keys.yaml.j2";
+/// `secret-core-secret.yaml.j2`: `core.secret`.
+pub(crate) const SECRET_CORE_SECRET: &str = "secret-core-secret.yaml.j2";
+/// `secret-core-token.yaml.j2`: the token key and certificate.
+pub(crate) const SECRET_CORE_TOKEN: &str = "secret-core-token.yaml.j2";
+/// `secret-jobservice-secret.yaml.j2`: the jobservice secret.
+pub(crate) const SECRET_JOBSERVICE_SECRET: &str = "secret-jobservice-secret.yaml.j2";
+/// `secret-registry-secret.yaml.j2`: the registry's HTTP secret.
+pub(crate) const SECRET_REGISTRY_SECRET: &str = "secret-registry-secret.yaml.j2";
+/// `secret-registry-credentials.yaml.j2`: the registry user's password and htpasswd line.
+pub(crate) const SECRET_REGISTRY_CREDENTIALS: &str = "secret-registry-credentials.yaml.j2";
+/// `secret-database-password.yaml.j2`: the database password for core and the exporter.
+pub(crate) const SECRET_DATABASE_PASSWORD: &str = "secret-database-password.yaml.j2";
+/// `secret-helm-values.yaml.j2`: the k3s Secret holding the secret values.
+pub(crate) const SECRET_HELM_VALUES: &str = "secret-helm-values.yaml.j2";
 /// `helm-values.yaml.j2`: the chart's values.
 pub(crate) const HELM_VALUES: &str = "helm-values.yaml.j2";
+/// `helm-secret-values.yaml.j2`: the chart's values that hold a secret.
+pub(crate) const HELM_SECRET_VALUES: &str = "helm-secret-values.yaml.j2";
 /// `helmchart.yaml.j2`: the k3s/RKE2 `HelmChart`.
 pub(crate) const HELMCHART: &str = "helmchart.yaml.j2";
 
@@ -33,7 +51,7 @@ pub(crate) const CONTAINERD_HOSTS: &str = "hosts.toml.j2";
 pub(crate) const CA_CERTIFICATE: &str = "ca.crt.j2";
 
 /// Every template, with the text built into the binary.
-pub(crate) const EMBEDDED: [(&str, &str); 9] = [
+pub(crate) const EMBEDDED: [(&str, &str); 18] = [
     (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
     (
         SECRET_TLS,
@@ -48,8 +66,44 @@ pub(crate) const EMBEDDED: [(&str, &str); 9] = [
         include_str!("../../templates/secret-registry-info.yaml.j2"),
     ),
     (
+        SECRET_CORE_KEYS,
+        include_str!("../../templates/secret-core-keys.yaml.j2"),
+    ),
+    (
+        SECRET_CORE_SECRET,
+        include_str!("../../templates/secret-core-secret.yaml.j2"),
+    ),
+    (
+        SECRET_CORE_TOKEN,
+        include_str!("../../templates/secret-core-token.yaml.j2"),
+    ),
+    (
+        SECRET_JOBSERVICE_SECRET,
+        include_str!("../../templates/secret-jobservice-secret.yaml.j2"),
+    ),
+    (
+        SECRET_REGISTRY_SECRET,
+        include_str!("../../templates/secret-registry-secret.yaml.j2"),
+    ),
+    (
+        SECRET_REGISTRY_CREDENTIALS,
+        include_str!("../../templates/secret-registry-credentials.yaml.j2"),
+    ),
+    (
+        SECRET_DATABASE_PASSWORD,
+        include_str!("../../templates/secret-database-password.yaml.j2"),
+    ),
+    (
+        SECRET_HELM_VALUES,
+        include_str!("../../templates/secret-helm-values.yaml.j2"),
+    ),
+    (
         HELM_VALUES,
         include_str!("../../templates/helm-values.yaml.j2"),
+    ),
+    (
+        HELM_SECRET_VALUES,
+        include_str!("../../templates/helm-secret-values.yaml.j2"),
     ),
     (HELMCHART, include_str!("../../templates/helmchart.yaml.j2")),
     (

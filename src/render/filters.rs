@@ -83,9 +83,13 @@ fn yaml(value: &Value) -> Result<Value, Error> {
 }
 
 /// `b64`: Secret `data`. Quoted because base64 text such as `1234` would otherwise read as a
-/// number.
+/// number; the base64 alphabet (`A-Z a-z 0-9 + / =`) needs no escape inside the quotes.
 fn b64(value: &str) -> Value {
-    Value::from_safe_string(double_quoted(&STANDARD.encode(value)))
+    let mut text = String::with_capacity(value.len().div_ceil(3) * 4 + 2);
+    text.push('"');
+    STANDARD.encode_string(value, &mut text);
+    text.push('"');
+    Value::from_safe_string(text)
 }
 
 /// `yaml_block(indent)`: a long text (the Helm values inside the HelmChart) as a literal block

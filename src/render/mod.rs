@@ -13,11 +13,10 @@
 //! let credentials = Credentials::resolve(&config, None, &mut Generator::reproducible(1, None))?;
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
 //! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
-//! assert_eq!(kinds, [
-//!     ObjectKind::Namespace, ObjectKind::Namespace,
-//!     ObjectKind::Secret, ObjectKind::Secret, ObjectKind::Secret,
-//!     ObjectKind::HelmChart,
-//! ]);
+//! let mut expected = vec![ObjectKind::Namespace; 2];
+//! expected.extend([ObjectKind::Secret; 11]);
+//! expected.push(ObjectKind::HelmChart);
+//! assert_eq!(kinds, expected);
 //! assert!(bundle.to_yaml().contains("nodePort: 30003"));
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
@@ -26,8 +25,13 @@
 //!
 //! One template per object family, in `templates/`, embedded at build time:
 //! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-admin-password.yaml.j2`,
-//! `secret-registry-info.yaml.j2`, `helm-values.yaml.j2`, `helmchart.yaml.j2`.
-//! [`Renderer::from_dir`] replaces any of them by a file of the same name.
+//! `secret-registry-info.yaml.j2`; for Harbor's internal credentials `secret-core-keys.yaml.j2`,
+//! `secret-core-secret.yaml.j2`, `secret-core-token.yaml.j2`, `secret-jobservice-secret.yaml.j2`,
+//! `secret-registry-secret.yaml.j2`, `secret-registry-credentials.yaml.j2`,
+//! `secret-database-password.yaml.j2`; `helm-values.yaml.j2`, `helm-secret-values.yaml.j2`
+//! (the values holding a secret), `secret-helm-values.yaml.j2` (the same for k3s, as a Secret)
+//! and `helmchart.yaml.j2`; for the node target `registries.yaml.j2`, `hosts.toml.j2` and
+//! `ca.crt.j2`. [`Renderer::from_dir`] replaces any of them by a file of the same name.
 //!
 //! The environment is strict: an undefined variable is an error, nothing is HTML-escaped, and
 //! the formatter prints only integers, booleans and the output of the quoting filters (the
@@ -45,7 +49,7 @@
 //! Each rendered document is parsed back before the [`Bundle`] is returned: exactly one
 //! document, `apiVersion`, `kind`, `metadata.name` and `metadata.namespace` as planned, every
 //! Secret `data` value decoding to exactly the input, the HelmChart's `valuesContent` equal to
-//! the values file. A failure is [`Error::SelfCheck`] naming the template. An override may add
+//! the values file and its `valuesSecrets` naming the secret values Secret. A failure is [`Error::SelfCheck`] naming the template. An override may add
 //! to an object (labels, keys), not drop or change what harbor-edge puts in.
 
 mod check;
@@ -192,7 +196,8 @@ impl Renderer {
         }
     }
 
-    /// `helm` and `k3s`: namespaces, secrets, then the values file or the `HelmChart`.
+    /// `helm` and `k3s`: namespaces, secrets, then the values files (`helm`), or the secret
+    /// values Secret and the `HelmChart` (`k3s`).
     fn render_cluster(
         &self,
         config: &Config,
@@ -206,18 +211,24 @@ impl Renderer {
             message: format!("the computed values have no YAML form: {error}"),
         })?;
         let values_object = self.render_one(planned_values)?;
+        let secret_values = self.render_one(objects::helm_secret_values(values::secret_values(
+            credentials,
+        )))?;
 
-        let mut rendered = Vec::with_capacity(6);
+        let mut rendered = Vec::with_capacity(15);
         for planned in objects::namespaces(config)
             .into_iter()
             .chain(objects::secrets(config, credentials))
+            .chain(objects::internal_secrets(credentials))
         {
             rendered.push(self.render_one(planned)?);
         }
         if target == Target::K3s {
+            rendered.push(self.render_one(objects::secret_values_secret(secret_values.text()))?);
             rendered.push(self.render_one(objects::helmchart(values_object.text()))?);
         } else {
             rendered.push(values_object);
+            rendered.push(secret_values);
         }
         Ok(Bundle::new(target, rendered))
     }

@@ -9,7 +9,10 @@ use super::{
     CHART_NAME, CHART_REPO, CHART_VERSION, HELMCHART_NAME, HELMCHART_NAMESPACE, environment as t,
 };
 use crate::Config;
-use crate::credentials::Credentials;
+use crate::credentials::{
+    Credentials, HTPASSWD_DIGEST_ANNOTATION, InternalCredential as C, SECRET_VALUES_KEY,
+    SECRET_VALUES_SECRET, htpasswd_pair_digest,
+};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, ADMIN_USER, HARBOR_NAMESPACE,
     REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET, TLS_SECRET,
@@ -38,13 +41,18 @@ pub(crate) struct Planned {
 pub(crate) enum Expect {
     /// Identity only.
     Identity,
-    /// Secret `type` and these `data` keys holding these values.
+    /// Secret `type`, these `data` keys holding these values, and these annotations.
     Secret {
         secret_type: &'static str,
         data: Vec<(&'static str, String)>,
+        annotations: Vec<(&'static str, String)>,
     },
-    /// The chart, its pinned version, target namespace and exactly these values.
-    HelmChart { values_yaml: String },
+    /// The chart, its pinned version, target namespace, exactly these values, and exactly this
+    /// values Secret `(name, key)` in `spec.valuesSecrets`.
+    HelmChart {
+        values_yaml: String,
+        values_secret: (&'static str, &'static str),
+    },
     /// A YAML or TOML document holding at least these values (mappings may have more keys).
     Contains { values: serde_yaml::Value },
     /// PEM text equal to this, holding at least one certificate.
@@ -78,7 +86,7 @@ pub(crate) fn namespaces(config: &Config) -> Vec<Planned> {
         .collect()
 }
 
-/// The three Secrets: `harbor-tls`, the admin password, `registry-info`.
+/// The three Secrets of SPEC 5: `harbor-tls`, the admin password, `registry-info`.
 pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned> {
     let tls = &credentials.tls;
     let password = credentials.admin_password.expose();
@@ -100,7 +108,11 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
             namespace: Some(namespace.to_owned()),
             file_name: file_name(10 + index, ObjectKind::Secret, name),
             context,
-            expect: Expect::Secret { secret_type, data },
+            expect: Expect::Secret {
+                secret_type,
+                data,
+                annotations: Vec::new(),
+            },
         };
     vec![
         secret(
@@ -156,6 +168,171 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
     ]
 }
 
+/// Harbor's internal credentials in namespace `harbor`, one Secret per group of readers (see
+/// [`crate::credentials::InternalCredential`]). File numbers group them by component: 13 core,
+/// 14 jobservice, 15 registry, 16 database.
+pub(crate) fn internal_secrets(credentials: &Credentials) -> Vec<Planned> {
+    let value = |which: C| credentials.internal.get(which).expose();
+    let data = |keys: &[C]| -> Vec<(&'static str, String)> {
+        keys.iter()
+            .map(|&which| (which.key(), value(which).to_owned()))
+            .collect()
+    };
+    let secret = |order: usize, template, which: C, context, secret_type, keys: &[C]| {
+        let name = which.secret_name();
+        Planned {
+            template,
+            kind: ObjectKind::Secret,
+            name: name.to_owned(),
+            namespace: Some(HARBOR_NAMESPACE.to_owned()),
+            file_name: file_name(order, ObjectKind::Secret, name),
+            context,
+            expect: Expect::Secret {
+                secret_type,
+                data: data(keys),
+                annotations: Vec::new(),
+            },
+        }
+    };
+    let htpasswd_digest = htpasswd_pair_digest(
+        credentials.internal.get(C::RegistryPassword),
+        credentials.internal.get(C::RegistryHtpasswd),
+    );
+    let identity = |which: C| (which.secret_name(), HARBOR_NAMESPACE);
+    let mut registry_credentials = secret(
+        15,
+        t::SECRET_REGISTRY_CREDENTIALS,
+        C::RegistryPassword,
+        {
+            let (name, namespace) = identity(C::RegistryPassword);
+            context! {
+                name, namespace,
+                password => value(C::RegistryPassword),
+                htpasswd => value(C::RegistryHtpasswd),
+                htpasswd_digest => &htpasswd_digest,
+            }
+        },
+        "Opaque",
+        &[C::RegistryPassword, C::RegistryHtpasswd],
+    );
+    if let Expect::Secret { annotations, .. } = &mut registry_credentials.expect {
+        annotations.push((HTPASSWD_DIGEST_ANNOTATION, htpasswd_digest.clone()));
+    }
+    vec![
+        secret(
+            13,
+            t::SECRET_CORE_KEYS,
+            C::SecretKey,
+            {
+                let (name, namespace) = identity(C::SecretKey);
+                context! {
+                    name, namespace,
+                    secret_key => value(C::SecretKey),
+                    xsrf_key => value(C::XsrfKey),
+                }
+            },
+            "Opaque",
+            &[C::SecretKey, C::XsrfKey],
+        ),
+        secret(
+            13,
+            t::SECRET_CORE_SECRET,
+            C::CoreSecret,
+            {
+                let (name, namespace) = identity(C::CoreSecret);
+                context! { name, namespace, secret => value(C::CoreSecret) }
+            },
+            "Opaque",
+            &[C::CoreSecret],
+        ),
+        secret(
+            13,
+            t::SECRET_CORE_TOKEN,
+            C::TokenKey,
+            {
+                let (name, namespace) = identity(C::TokenKey);
+                context! {
+                    name, namespace,
+                    certificate => value(C::TokenCertificate),
+                    private_key => value(C::TokenKey),
+                }
+            },
+            "kubernetes.io/tls",
+            &[C::TokenCertificate, C::TokenKey],
+        ),
+        secret(
+            14,
+            t::SECRET_JOBSERVICE_SECRET,
+            C::JobserviceSecret,
+            {
+                let (name, namespace) = identity(C::JobserviceSecret);
+                context! { name, namespace, secret => value(C::JobserviceSecret) }
+            },
+            "Opaque",
+            &[C::JobserviceSecret],
+        ),
+        // In file name order within the group: the stream applies in the order `ls` lists.
+        registry_credentials,
+        secret(
+            15,
+            t::SECRET_REGISTRY_SECRET,
+            C::RegistryHttpSecret,
+            {
+                let (name, namespace) = identity(C::RegistryHttpSecret);
+                context! { name, namespace, secret => value(C::RegistryHttpSecret) }
+            },
+            "Opaque",
+            &[C::RegistryHttpSecret],
+        ),
+        secret(
+            16,
+            t::SECRET_DATABASE_PASSWORD,
+            C::DatabasePassword,
+            {
+                let (name, namespace) = identity(C::DatabasePassword);
+                context! { name, namespace, password => value(C::DatabasePassword) }
+            },
+            "Opaque",
+            &[C::DatabasePassword],
+        ),
+    ]
+}
+
+/// The Helm values that hold a secret: the `helm` target's second values file.
+pub(crate) fn helm_secret_values(values: serde_yaml::Value) -> Planned {
+    Planned {
+        template: t::HELM_SECRET_VALUES,
+        kind: ObjectKind::HelmSecretValues,
+        name: "secret-values".to_owned(),
+        namespace: None,
+        file_name: "secret-values.yaml".to_owned(),
+        context: context! { chart => chart(), values => Value::from(Serde(&values)) },
+        expect: Expect::Contains { values },
+    }
+}
+
+/// k3s: the Secret beside the `HelmChart` carrying the secret values file, which the Helm
+/// controller reads through `spec.valuesSecrets`.
+pub(crate) fn secret_values_secret(values_yaml: &str) -> Planned {
+    Planned {
+        template: t::SECRET_HELM_VALUES,
+        kind: ObjectKind::Secret,
+        name: SECRET_VALUES_SECRET.to_owned(),
+        namespace: Some(HELMCHART_NAMESPACE.to_owned()),
+        file_name: file_name(19, ObjectKind::Secret, SECRET_VALUES_SECRET),
+        context: context! {
+            name => SECRET_VALUES_SECRET,
+            namespace => HELMCHART_NAMESPACE,
+            values_yaml => values_yaml,
+        },
+        expect: Expect::Secret {
+            secret_type: "Opaque",
+            data: vec![(SECRET_VALUES_KEY, values_yaml.to_owned())],
+            annotations: Vec::new(),
+        },
+    }
+}
+
 /// The chart's values file.
 pub(crate) fn helm_values(values: &HelmValues) -> Result<Planned, serde_yaml::Error> {
     Ok(Planned {
@@ -185,9 +362,11 @@ pub(crate) fn helmchart(values_yaml: &str) -> Planned {
             chart => chart(),
             target_namespace => HARBOR_NAMESPACE,
             values_yaml => values_yaml,
+            values_secret => context! { name => SECRET_VALUES_SECRET, key => SECRET_VALUES_KEY },
         },
         expect: Expect::HelmChart {
             values_yaml: values_yaml.to_owned(),
+            values_secret: (SECRET_VALUES_SECRET, SECRET_VALUES_KEY),
         },
     }
 }

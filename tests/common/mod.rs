@@ -4,9 +4,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use harbor_edge::credentials::{Credentials, Origin, Provenance, TlsMaterial};
+use std::sync::OnceLock;
+
+use harbor_edge::credentials::{
+    Credentials, ExistingSecrets, Generator, InternalCredential, Origin, Provenance,
+    SECRET_VALUES_SECRET, TlsMaterial,
+};
 use harbor_edge::render::{Renderer, Target};
-use harbor_edge::{Bundle, Config, Macros, PackInput};
+use harbor_edge::{Bundle, Config, Macros, ObjectKind, PackInput};
 use serde::Deserialize as _;
 use serde_yaml::Value;
 
@@ -70,7 +75,61 @@ pub const CA: &str =
 pub const CA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCAKEY\n-----END PRIVATE KEY-----\n";
 pub const PASSWORD: &str = "Harbor-Edge-Passw0rd";
 
-/// Fixed dummy credentials (PEM-looking text; rendering does not parse it).
+/// The seed of [`seeded`].
+pub const SHARED_SEED: u64 = 20_250_101;
+
+/// Credentials for [`minimal_config`] generated once per test binary from [`SHARED_SEED`]:
+/// Harbor's RSA token key takes a tenth of a second to make, so tests share one set instead of
+/// generating their own.
+pub fn seeded() -> &'static Credentials {
+    static SEEDED: OnceLock<Credentials> = OnceLock::new();
+    SEEDED.get_or_init(|| {
+        Credentials::resolve(
+            &minimal_config(),
+            None,
+            &mut Generator::reproducible(SHARED_SEED, None),
+        )
+        .unwrap_or_else(|error| panic!("seeded credentials: {error}"))
+    })
+}
+
+/// YAML documents of a `k3s` or `helm` bundle ([`every_yaml_document`]): two namespaces, the
+/// three Secrets of SPEC 5, seven Secrets of Harbor's internal credentials, and the secret
+/// values Secret and the `HelmChart` (k3s, all in [`Bundle::to_yaml`]) or the two values files
+/// (helm, which [`Bundle::to_yaml`] leaves out).
+pub const DOCUMENTS: usize = 14;
+
+/// The rendered Secrets of Harbor's internal credentials from [`seeded`] (and the k3s secret
+/// values Secret), as a YAML stream.
+pub fn internal_secrets_yaml() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let names: Vec<&str> = InternalCredential::ALL
+            .iter()
+            .map(|which| which.secret_name())
+            .chain([SECRET_VALUES_SECRET])
+            .collect();
+        render(&minimal_config(), seeded(), Target::K3s)
+            .objects()
+            .iter()
+            .filter(|object| object.kind() == ObjectKind::Secret && names.contains(&object.name()))
+            .map(|object| format!("---\n{}", object.text()))
+            .collect()
+    })
+}
+
+/// [`internal_secrets_yaml`] read back: given to `Credentials::resolve`, it spares a test the
+/// RSA key generation, while the password and TLS are still generated or provided.
+pub fn internal_existing() -> &'static ExistingSecrets {
+    static EXISTING: OnceLock<ExistingSecrets> = OnceLock::new();
+    EXISTING.get_or_init(|| {
+        ExistingSecrets::from_yaml_str(internal_secrets_yaml())
+            .unwrap_or_else(|error| panic!("internal secrets read back: {error}"))
+    })
+}
+
+/// Fixed dummy credentials (PEM-looking text; rendering does not parse it), with Harbor's
+/// internal credentials from [`seeded`].
 pub fn credentials() -> Credentials {
     credentials_with_password(PASSWORD)
 }
@@ -85,19 +144,23 @@ pub fn credentials_with_password(password: &str) -> Credentials {
             ca_certificate: CA.into(),
             ca_private_key: Some(CA_KEY.into()),
         },
+        internal: seeded().internal.clone(),
         warnings: Vec::new(),
         provenance: Provenance {
             password: Origin::Provided,
             ca: Origin::Provided,
             server_certificate: Origin::Provided,
             reissue_reasons: Vec::new(),
+            internal: seeded().provenance.internal.clone(),
         },
     }
 }
 
-/// Renders with the embedded templates; panics on an error.
+/// Renders with the embedded templates (one renderer per test binary); panics on an error.
 pub fn render(config: &Config, credentials: &Credentials, target: Target) -> Bundle {
-    Renderer::embedded()
+    static RENDERER: OnceLock<Renderer> = OnceLock::new();
+    RENDERER
+        .get_or_init(Renderer::embedded)
         .render(config, credentials, target)
         .unwrap_or_else(|error| panic!("renders: {error}"))
 }
@@ -140,17 +203,18 @@ pub fn secret_value(documents: &[Value], name: &str, key: &str) -> String {
 
 /// The Helm values of a bundle: the values file (`helm`) or the HelmChart's `valuesContent`.
 pub fn values_of(bundle: &Bundle) -> Value {
+    values_in(bundle, &documents(&bundle.to_yaml()))
+}
+
+/// [`values_of`] when the bundle's stream is parsed already.
+pub fn values_in(bundle: &Bundle, documents: &[Value]) -> Value {
     let text = match bundle.target() {
-        Target::Helm => bundle.values_yaml().expect("values file").to_owned(),
-        _ => {
-            let documents = documents(&bundle.to_yaml());
-            find(&documents, "HelmChart", "harbor")["spec"]["valuesContent"]
-                .as_str()
-                .expect("valuesContent is a string")
-                .to_owned()
-        }
+        Target::Helm => bundle.values_yaml().expect("values file"),
+        _ => find(documents, "HelmChart", "harbor")["spec"]["valuesContent"]
+            .as_str()
+            .expect("valuesContent is a string"),
     };
-    serde_yaml::from_str(&text).expect("values parse")
+    serde_yaml::from_str(text).expect("values parse")
 }
 
 /// The value at a dotted path.

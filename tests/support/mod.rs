@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use base64::Engine as _;
 use p256::ecdsa::DerSignature;
@@ -16,7 +17,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use harbor_edge::{
-    AdminPassword, Config, Credentials, Macros, PackInput, ProvidedCerts, SecretString,
+    AdminPassword, Config, Credentials, ExistingSecrets, Generator, InternalCredential, Macros,
+    PackInput, ProvidedCerts, SecretString,
 };
 
 /// A validated config for cluster `edge-01` with this VIP and node IPs.
@@ -168,8 +170,50 @@ impl Fixture<'_> {
     }
 }
 
-/// The three Secrets of `credentials`, as `kubectl get secret -o yaml` prints them: base64
-/// `data`, server-side metadata, one document each.
+/// Harbor's internal credentials generated once per test binary (seed 7) and given back as the
+/// Secrets `kubectl` would print: resolving with them spares a test the RSA key generation.
+pub fn shared_internal() -> &'static ExistingSecrets {
+    static SHARED: OnceLock<ExistingSecrets> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let credentials = Credentials::resolve(
+            &config("10.10.1.5", &[]),
+            None,
+            &mut Generator::reproducible(7, None),
+        )
+        .expect("credentials");
+        ExistingSecrets::from_yaml_str(&internal_secrets_yaml(&credentials)).expect("reads back")
+    })
+}
+
+/// The Secrets of Harbor's internal credentials, as `kubectl get secret -o yaml` prints them.
+pub fn internal_secrets_yaml(credentials: &Credentials) -> String {
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let mut names: Vec<&str> = InternalCredential::ALL
+        .iter()
+        .map(|which| which.secret_name())
+        .collect();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| {
+            let data: Vec<(&str, String)> = InternalCredential::ALL
+                .iter()
+                .filter(|which| which.secret_name() == name)
+                .map(|&which| (which.key(), b64(credentials.internal.get(which).expose())))
+                .collect();
+            let kind = if name == "harbor-core-token" {
+                "kubernetes.io/tls"
+            } else {
+                "Opaque"
+            };
+            secret_doc("harbor", name, kind, &data)
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
+/// The Secrets of `credentials`, as `kubectl get secret -o yaml` prints them: base64 `data`,
+/// server-side metadata, one document each. The three of SPEC 5, then the internal ones.
 pub fn secrets_yaml(config: &Config, credentials: &Credentials) -> String {
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
     let tls = &credentials.tls;
@@ -196,6 +240,7 @@ pub fn secrets_yaml(config: &Config, credentials: &Credentials) -> String {
             "Opaque",
             &[("SPECTRO_USER_PASSWORD", password)],
         ),
+        internal_secrets_yaml(credentials),
     ]
     .join("---\n")
 }

@@ -23,17 +23,13 @@ mod tests {
                     .to_owned()
             })
             .collect();
-        assert_eq!(
-            kinds,
-            [
-                "Namespace",
-                "Namespace",
-                "Secret",
-                "Secret",
-                "Secret",
-                "HelmChart"
-            ]
-        );
+        // Two namespaces; harbor-tls, the admin password, registry-info, seven Secrets of
+        // Harbor's internal credentials and the secret values Secret; the HelmChart.
+        let mut expected = vec!["Namespace"; 2];
+        expected.extend(["Secret"; 11]);
+        expected.push("HelmChart");
+        assert_eq!(kinds, expected);
         assert!(MANIFESTS.contains("nodePort: 30443"));
+        assert!(MANIFESTS.contains("valuesSecrets:"));
     }
 }

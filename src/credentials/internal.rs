@@ -1,0 +1,462 @@
+//! Harbor's internal credentials (SPEC 5.1): the keys and secrets its components share, which
+//! the chart would otherwise fill with well-known defaults or make anew on every render.
+//!
+//! Each one lives in a Secret of namespace `harbor` that the chart reads through one of its
+//! existing-Secret options, grouped by who reads it, so a node only receives what its pods use:
+//!
+//! | credential | Secret | key | read by |
+//! |---|---|---|---|
+//! | `secretKey` | `harbor-core-keys` | `secretKey` | core |
+//! | `core.xsrfKey` | `harbor-core-keys` | `CSRF_KEY` | core |
+//! | `core.secret` | `harbor-core-secret` | `secret` | core, jobservice, registry |
+//! | `core.tokenKey` | `harbor-core-token` | `tls.key` | core |
+//! | `core.tokenCert` | `harbor-core-token` | `tls.crt` | (the chart's contract) |
+//! | `jobservice.secret` | `harbor-jobservice-secret` | `JOBSERVICE_SECRET` | core, jobservice, registry |
+//! | `registry.secret` | `harbor-registry-secret` | `REGISTRY_HTTP_SECRET` | registry |
+//! | `registry.credentials.password` | `harbor-registry-credentials` | `REGISTRY_PASSWD` | core, jobservice |
+//! | `registry.credentials.htpasswd` | `harbor-registry-credentials` | `REGISTRY_HTPASSWD` | registry |
+//! | `database.internal.password` | `harbor-database-password` | `password` | core, exporter |
+//!
+//! The database itself takes its password only as the value `database.internal.password`:
+//! harbor-edge passes it in a separate values file (helm) or a values Secret in `kube-system`
+//! (k3s, [`SECRET_VALUES_SECRET`]), never in the plain values.
+
+use std::fmt;
+
+use serde_yaml::Value;
+
+use super::existing::{ExistingSecret, ExistingSecrets};
+use super::generator::{Generator, Purpose};
+use super::{Origin, htpasswd, password, token};
+use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::model::{ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, TLS_SECRET};
+use crate::secret::SecretString;
+
+/// Secret holding `secretKey` and `CSRF_KEY` (core only).
+pub const CORE_KEYS_SECRET: &str = "harbor-core-keys";
+/// Secret holding `secret` (`core.existingSecret`).
+pub const CORE_SECRET_SECRET: &str = "harbor-core-secret";
+/// Secret holding the token key and certificate (`core.secretName`), type `kubernetes.io/tls`.
+pub const CORE_TOKEN_SECRET: &str = "harbor-core-token";
+/// Secret holding `JOBSERVICE_SECRET` (`jobservice.existingSecret`).
+pub const JOBSERVICE_SECRET_SECRET: &str = "harbor-jobservice-secret";
+/// Secret holding `REGISTRY_HTTP_SECRET` (`registry.existingSecret`).
+pub const REGISTRY_SECRET_SECRET: &str = "harbor-registry-secret";
+/// Secret holding `REGISTRY_PASSWD` and `REGISTRY_HTPASSWD` (`registry.credentials.existingSecret`).
+pub const REGISTRY_CREDENTIALS_SECRET: &str = "harbor-registry-credentials";
+/// Secret holding the internal database's `password` (`database.external.existingSecret`, which
+/// core and the exporter read whatever the database type).
+pub const DATABASE_PASSWORD_SECRET: &str = "harbor-database-password";
+/// The k3s values Secret in `kube-system` that the `HelmChart` names in `spec.valuesSecrets`.
+pub const SECRET_VALUES_SECRET: &str = "harbor-secret-values";
+/// Its one key: a values file holding `database.internal.password`.
+pub const SECRET_VALUES_KEY: &str = "values.yaml";
+/// The user core and jobservice log in to the registry with (`registry.credentials.username`).
+pub const REGISTRY_USER: &str = "harbor_registry_user";
+/// Key of the token certificate in [`CORE_TOKEN_SECRET`].
+pub(crate) const TOKEN_CERT_KEY: &str = "tls.crt";
+/// Key of the token key in [`CORE_TOKEN_SECRET`].
+pub(crate) const TOKEN_KEY_KEY: &str = "tls.key";
+
+/// Where Helm's `kube-system` values Secret lives: beside the `HelmChart`.
+const KUBE_SYSTEM: &str = "kube-system";
+
+/// Number of [`InternalCredential`]s.
+const COUNT: usize = 10;
+
+/// One of Harbor's internal credentials. Named after the chart value it replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InternalCredential {
+    /// `secretKey`: the key core encrypts stored credentials (registry endpoints, robot
+    /// secrets) with. Exactly 16 characters. Never rotate it: what it encrypted is lost.
+    SecretKey,
+    /// `core.xsrfKey`: core's CSRF key, exactly 32 characters.
+    XsrfKey,
+    /// `core.secret`: how core, jobservice and the registry controller authenticate to each
+    /// other, 16 characters.
+    CoreSecret,
+    /// The private key core signs registry tokens with (RSA, PKCS#1 PEM).
+    TokenKey,
+    /// The self-signed certificate of [`InternalCredential::TokenKey`], valid 10 years.
+    TokenCertificate,
+    /// `jobservice.secret`, 16 characters.
+    JobserviceSecret,
+    /// `registry.secret`: the registry's HTTP secret, 16 characters.
+    RegistryHttpSecret,
+    /// The password of `harbor_registry_user`, which core and jobservice use with the registry.
+    RegistryPassword,
+    /// The registry's htpasswd line for that user (bcrypt).
+    RegistryHtpasswd,
+    /// `database.internal.password`: the internal PostgreSQL's password.
+    DatabasePassword,
+}
+
+impl InternalCredential {
+    /// Every internal credential, in the order reports list them.
+    pub const ALL: [InternalCredential; COUNT] = [
+        InternalCredential::SecretKey,
+        InternalCredential::XsrfKey,
+        InternalCredential::CoreSecret,
+        InternalCredential::TokenKey,
+        InternalCredential::TokenCertificate,
+        InternalCredential::JobserviceSecret,
+        InternalCredential::RegistryHttpSecret,
+        InternalCredential::RegistryPassword,
+        InternalCredential::RegistryHtpasswd,
+        InternalCredential::DatabasePassword,
+    ];
+
+    /// The chart value it stands for, e.g. `core.xsrfKey`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InternalCredential::SecretKey => "secretKey",
+            InternalCredential::XsrfKey => "core.xsrfKey",
+            InternalCredential::CoreSecret => "core.secret",
+            InternalCredential::TokenKey => "core.tokenKey",
+            InternalCredential::TokenCertificate => "core.tokenCert",
+            InternalCredential::JobserviceSecret => "jobservice.secret",
+            InternalCredential::RegistryHttpSecret => "registry.secret",
+            InternalCredential::RegistryPassword => "registry.credentials.password",
+            InternalCredential::RegistryHtpasswd => "registry.credentials.htpasswd",
+            InternalCredential::DatabasePassword => "database.internal.password",
+        }
+    }
+
+    /// The Secret in namespace `harbor` that holds it.
+    pub fn secret_name(self) -> &'static str {
+        match self {
+            InternalCredential::SecretKey | InternalCredential::XsrfKey => CORE_KEYS_SECRET,
+            InternalCredential::CoreSecret => CORE_SECRET_SECRET,
+            InternalCredential::TokenKey | InternalCredential::TokenCertificate => {
+                CORE_TOKEN_SECRET
+            }
+            InternalCredential::JobserviceSecret => JOBSERVICE_SECRET_SECRET,
+            InternalCredential::RegistryHttpSecret => REGISTRY_SECRET_SECRET,
+            InternalCredential::RegistryPassword | InternalCredential::RegistryHtpasswd => {
+                REGISTRY_CREDENTIALS_SECRET
+            }
+            InternalCredential::DatabasePassword => DATABASE_PASSWORD_SECRET,
+        }
+    }
+
+    /// The key inside [`InternalCredential::secret_name`], as the chart expects it.
+    pub fn key(self) -> &'static str {
+        match self {
+            InternalCredential::SecretKey => "secretKey",
+            InternalCredential::XsrfKey => "CSRF_KEY",
+            InternalCredential::CoreSecret => "secret",
+            InternalCredential::TokenKey => TOKEN_KEY_KEY,
+            InternalCredential::TokenCertificate => TOKEN_CERT_KEY,
+            InternalCredential::JobserviceSecret => "JOBSERVICE_SECRET",
+            InternalCredential::RegistryHttpSecret => "REGISTRY_HTTP_SECRET",
+            InternalCredential::RegistryPassword => "REGISTRY_PASSWD",
+            InternalCredential::RegistryHtpasswd => "REGISTRY_HTPASSWD",
+            InternalCredential::DatabasePassword => "password",
+        }
+    }
+
+    /// Whether the value is secret (everything but the token certificate).
+    pub fn is_secret(self) -> bool {
+        self != InternalCredential::TokenCertificate
+    }
+
+    fn index(self) -> usize {
+        // `ALL` lists every variant once, in declaration order.
+        self as usize
+    }
+
+    /// The random secrets: their stream, generated length, and the length a reused value
+    /// must have (`None`: any non-empty value).
+    fn random_rule(self) -> Option<(Purpose, usize, Option<usize>)> {
+        Some(match self {
+            InternalCredential::SecretKey => (Purpose::SecretKey, 16, Some(16)),
+            InternalCredential::XsrfKey => (Purpose::XsrfKey, 32, Some(32)),
+            InternalCredential::CoreSecret => (Purpose::CoreSecret, 16, Some(16)),
+            InternalCredential::JobserviceSecret => (Purpose::JobserviceSecret, 16, Some(16)),
+            InternalCredential::RegistryHttpSecret => (Purpose::RegistryHttpSecret, 16, Some(16)),
+            InternalCredential::RegistryPassword => (Purpose::RegistryPassword, 32, None),
+            InternalCredential::DatabasePassword => (Purpose::DatabasePassword, 32, None),
+            InternalCredential::TokenKey
+            | InternalCredential::TokenCertificate
+            | InternalCredential::RegistryHtpasswd => return None,
+        })
+    }
+}
+
+impl fmt::Display for InternalCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The values of every [`InternalCredential`]. Built only by [`crate::Credentials::resolve`],
+/// which generates or checks each of them (lengths, the htpasswd line against the password,
+/// the token certificate against its key). `Debug` shows no value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InternalCredentials {
+    values: [SecretString; COUNT],
+}
+
+impl InternalCredentials {
+    /// The value of `which`: text as the Secret holds it (PEM for the token key and
+    /// certificate, `user:hash` for the htpasswd line).
+    pub fn get(&self, which: InternalCredential) -> &SecretString {
+        &self.values[which.index()]
+    }
+}
+
+impl fmt::Debug for InternalCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for which in InternalCredential::ALL {
+            map.entry(&which.as_str(), self.get(which));
+        }
+        map.finish()
+    }
+}
+
+/// Where each [`InternalCredential`] came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalOrigins {
+    origins: [Origin; COUNT],
+}
+
+impl InternalOrigins {
+    /// Every credential with the same origin.
+    pub fn all(origin: Origin) -> Self {
+        Self {
+            origins: [origin; COUNT],
+        }
+    }
+
+    /// The origin of `which`.
+    pub fn get(&self, which: InternalCredential) -> Origin {
+        self.origins[which.index()]
+    }
+
+    /// Sets the origin of `which`.
+    pub fn set(&mut self, which: InternalCredential, origin: Origin) {
+        self.origins[which.index()] = origin;
+    }
+
+    /// Every credential with its origin, in [`InternalCredential::ALL`] order.
+    pub fn iter(&self) -> impl Iterator<Item = (InternalCredential, Origin)> + '_ {
+        InternalCredential::ALL
+            .into_iter()
+            .map(|which| (which, self.get(which)))
+    }
+}
+
+/// The internal credentials with their origins and warnings.
+pub(crate) struct InternalOutcome {
+    pub(crate) credentials: InternalCredentials,
+    pub(crate) origins: InternalOrigins,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// Reuses every internal credential `existing` holds, checked, byte for byte; generates the
+/// others. A value that fails its check is an error naming the Secret and key.
+pub(crate) fn resolve(
+    existing: Option<&ExistingSecrets>,
+    generator: &mut Generator,
+) -> Result<InternalOutcome> {
+    let secret = |name: &str| existing.and_then(|all| all.get(HARBOR_NAMESPACE, name));
+    let mut origins = InternalOrigins::all(Origin::Generated);
+    let mut values: [SecretString; COUNT] = Default::default();
+    let mut warnings = Vec::new();
+
+    for which in InternalCredential::ALL {
+        let Some((purpose, length, required)) = which.random_rule() else {
+            continue;
+        };
+        let found = match which {
+            InternalCredential::DatabasePassword => existing_database_password(existing)?,
+            _ => secret(which.secret_name()).and_then(|secret| {
+                Some((secret.value(which.key())?.clone(), secret.path(which.key())))
+            }),
+        };
+        values[which.index()] = match found {
+            Some((value, path)) => {
+                check_length(&value, required, &path)?;
+                origins.set(which, Origin::Reused);
+                value
+            }
+            None => password::alphanumeric(&mut generator.rng(purpose, b"")?, length),
+        };
+    }
+
+    let htpasswd_key = InternalCredential::RegistryHtpasswd.key();
+    let password = &values[InternalCredential::RegistryPassword.index()];
+    let password_reused = origins.get(InternalCredential::RegistryPassword) == Origin::Reused;
+    let existing_line = secret(REGISTRY_CREDENTIALS_SECRET)
+        .and_then(|secret| Some((secret, secret.value(htpasswd_key)?)));
+    values[InternalCredential::RegistryHtpasswd.index()] = match existing_line {
+        Some((secret, _)) if !password_reused => {
+            return Err(Error::credentials(
+                CredentialErrorKind::InvalidExistingSecret,
+                secret.path(InternalCredential::RegistryPassword.key()),
+                "is missing beside REGISTRY_HTPASSWD; complete the Secret, or remove it to \
+                 generate new registry credentials",
+            ));
+        }
+        Some((secret, line)) => {
+            let recorded = secret.annotation(htpasswd::DIGEST_ANNOTATION);
+            htpasswd::verify(line, password, recorded, &secret.path(htpasswd_key))?;
+            origins.set(InternalCredential::RegistryHtpasswd, Origin::Reused);
+            line.clone()
+        }
+        // A reused password gets a line of its own, with another salt than a first one.
+        None if password_reused => htpasswd::generate(generator, password, b"again")?,
+        None => htpasswd::generate(generator, password, b"")?,
+    };
+
+    let token = token::reuse_or_generate(secret(CORE_TOKEN_SECRET), generator)?;
+    values[InternalCredential::TokenKey.index()] = token.private_key;
+    values[InternalCredential::TokenCertificate.index()] = token.certificate;
+    origins.set(InternalCredential::TokenKey, token.key_origin);
+    origins.set(
+        InternalCredential::TokenCertificate,
+        token.certificate_origin,
+    );
+    warnings.extend(token.warnings);
+
+    if let Some(warning) = generated_beside_earlier_secrets(existing, &origins) {
+        warnings.push(warning);
+    }
+    Ok(InternalOutcome {
+        credentials: InternalCredentials { values },
+        origins,
+        warnings,
+    })
+}
+
+fn check_length(value: &SecretString, required: Option<usize>, path: &str) -> Result<()> {
+    let length = value.expose().len();
+    let problem = match required {
+        _ if length == 0 => "is empty".to_owned(),
+        Some(required) if length != required => format!(
+            "is {length} bytes long; the chart requires exactly {required} characters. Restore \
+             the value Harbor runs with, or remove the key to generate a new one"
+        ),
+        _ => return Ok(()),
+    };
+    Err(Error::credentials(
+        CredentialErrorKind::InvalidExistingSecret,
+        path,
+        problem,
+    ))
+}
+
+/// The database password the existing secrets hold: in `harbor-database-password`, in the k3s
+/// values Secret, or both (then they must agree). Returns it with the place it was read from.
+fn existing_database_password(
+    existing: Option<&ExistingSecrets>,
+) -> Result<Option<(SecretString, String)>> {
+    let Some(existing) = existing else {
+        return Ok(None);
+    };
+    let which = InternalCredential::DatabasePassword;
+    let in_secret = existing
+        .get(HARBOR_NAMESPACE, which.secret_name())
+        .and_then(|secret| Some((secret.value(which.key())?.clone(), secret.path(which.key()))));
+    let in_values = match existing.get(KUBE_SYSTEM, SECRET_VALUES_SECRET) {
+        Some(secret) => values_secret_password(secret)?,
+        None => None,
+    };
+    match (in_secret, in_values) {
+        (Some((from_secret, path)), Some((from_values, values_path))) => {
+            if from_secret != from_values {
+                return Err(Error::credentials(
+                    CredentialErrorKind::KeyMismatch,
+                    values_path,
+                    format!(
+                        "holds another database.internal.password than {}; the database and \
+                         core would disagree. Make both the password the database runs with",
+                        path.trim_start_matches("secret ")
+                    ),
+                ));
+            }
+            Ok(Some((from_secret, path)))
+        }
+        (Some(found), None) | (None, Some(found)) => Ok(Some(found)),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `database.internal.password` from the k3s values Secret (key `values.yaml`).
+fn values_secret_password(secret: &ExistingSecret) -> Result<Option<(SecretString, String)>> {
+    let path = secret.path(SECRET_VALUES_KEY);
+    let Some(text) = secret.value(SECRET_VALUES_KEY) else {
+        return Ok(None);
+    };
+    let invalid = |message: &str| {
+        Error::credentials(
+            CredentialErrorKind::InvalidExistingSecret,
+            &path,
+            format!("{message}; it must hold database.internal.password as a string"),
+        )
+    };
+    // The parser's message may quote the text: it is not passed on.
+    let mut document: Value =
+        serde_yaml::from_str(text.expose()).map_err(|_| invalid("is not a YAML values file"))?;
+    let found = document
+        .get("database")
+        .and_then(|database| database.get("internal"))
+        .and_then(|internal| internal.get("password"))
+        .and_then(Value::as_str)
+        .map(SecretString::new);
+    crate::secret::wipe_yaml(&mut document);
+    match found {
+        Some(password) => Ok(Some((password, path))),
+        None => Err(invalid("has no database.internal.password")),
+    }
+}
+
+/// A warning when the existing secrets come from an earlier harbor-edge (they hold its TLS
+/// or admin password Secret) but no internal credential: a Harbor installed from them started
+/// with the chart's own values, which the new ones replace.
+fn generated_beside_earlier_secrets(
+    existing: Option<&ExistingSecrets>,
+    origins: &InternalOrigins,
+) -> Option<Warning> {
+    let existing = existing?;
+    let earlier = [TLS_SECRET, ADMIN_PASSWORD_SECRET]
+        .iter()
+        .any(|name| existing.get(HARBOR_NAMESPACE, name).is_some());
+    let none_reused = origins
+        .iter()
+        .all(|(_, origin)| origin == Origin::Generated);
+    (earlier && none_reused).then(|| Warning {
+        kind: WarningKind::InternalCredentialsGenerated,
+        path: "existing secrets".to_owned(),
+        position: None,
+        message: format!(
+            "they hold {TLS_SECRET} or {ADMIN_PASSWORD_SECRET} but none of Harbor's internal \
+             credentials ({CORE_KEYS_SECRET}, {DATABASE_PASSWORD_SECRET}, ...): new ones were \
+             generated. A Harbor already running from an earlier render keeps its database \
+             password and secretKey: set the new database password in PostgreSQL before \
+             applying, and enter stored registry endpoint credentials again"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_credential_has_its_own_slot_and_its_own_key_in_a_secret() {
+        for (position, which) in InternalCredential::ALL.into_iter().enumerate() {
+            assert_eq!(which.index(), position, "{which}");
+            assert!(which.secret_name().starts_with("harbor-"), "{which}");
+        }
+        let mut places: Vec<_> = InternalCredential::ALL
+            .iter()
+            .map(|which| (which.secret_name(), which.key()))
+            .collect();
+        places.sort_unstable();
+        places.dedup();
+        assert_eq!(places.len(), COUNT, "no two credentials share a Secret key");
+    }
+}
