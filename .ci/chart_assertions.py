@@ -312,31 +312,46 @@ class ChartAssertions:
         return problems
 
 
-def leftovers(first, second):
-    """(object, item, why) for secrets the chart filled in itself; never the values."""
-    def values(chart):
-        return {
-            (name_of(doc), key): value
-            for doc in chart if kind_of(doc) == "Secret"
-            for key, value in secret_data(doc).items()
-        }
+def secret_values(chart):
+    """(Secret name, key) -> value for every Secret of a chart output."""
+    return {
+        (name_of(doc), key): value
+        for doc in chart if kind_of(doc) == "Secret"
+        for key, value in secret_data(doc).items()
+    }
 
-    def checksums(chart):
-        return {
-            (kind_of(doc), name_of(doc), key): value
-            for doc in chart if kind_of(doc) in WORKLOAD_KINDS
-            for key, value in pod_annotations(doc).items() if key.startswith("checksum/")
-        }
 
+def checksum_annotations(chart):
+    """(kind, name, annotation) -> value for every `checksum/*` pod annotation of a chart output."""
+    return {
+        (kind_of(doc), name_of(doc), key): value
+        for doc in chart if kind_of(doc) in WORKLOAD_KINDS
+        for key, value in pod_annotations(doc).items() if key.startswith("checksum/")
+    }
+
+
+def differences(first, second, why):
+    """(object, item, why) for every Secret value and `checksum/*` annotation of `first` that
+    `second` lacks or holds otherwise; never the values."""
     found = []
-    before, after = values(first), values(second)
+    before, after = secret_values(first), secret_values(second)
     for (secret, key), value in before.items():
-        if value in WELL_KNOWN_DEFAULTS:
-            found.append((f"Secret {secret}", f"key {key}", "one of the chart's well-known defaults"))
         if after.get((secret, key)) != value:
-            found.append((f"Secret {secret}", f"key {key}", "differs between two helm template runs"))
-    before, after = checksums(first), checksums(second)
+            found.append((f"Secret {secret}", f"key {key}", why))
+    before, after = checksum_annotations(first), checksum_annotations(second)
     for (kind, name, key), value in before.items():
         if after.get((kind, name, key)) != value:
-            found.append((f"{kind} {name}", f"annotation {key}", "differs between two helm template runs"))
+            found.append((f"{kind} {name}", f"annotation {key}", why))
     return found
+
+
+def leftovers(first, second):
+    """(object, item, why) for secrets the chart filled in itself: one of its well-known
+    defaults, or a value that two `helm template` runs of the same values (`first`, `second`)
+    disagree on. Never the values."""
+    found = [
+        (f"Secret {secret}", f"key {key}", "one of the chart's well-known defaults")
+        for (secret, key), value in secret_values(first).items()
+        if value in WELL_KNOWN_DEFAULTS
+    ]
+    return found + differences(first, second, "differs between two helm template runs")
