@@ -80,6 +80,7 @@ mod check;
 mod emit;
 mod environment;
 mod filters;
+mod image;
 mod node;
 mod objects;
 mod values;
@@ -90,7 +91,8 @@ use std::str::FromStr;
 
 use minijinja::Environment;
 
-pub use bootstrap::{BOOTSTRAP_NAME, BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
+pub use bootstrap::BOOTSTRAP_NAME;
+pub use image::{BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
 pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 
 use crate::Config;
