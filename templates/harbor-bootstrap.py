@@ -19,7 +19,7 @@
 #   "harbor_url": "https://harbor.harbor.svc",
 #   "tls_server_name": "spectro.registry.local",
 #   "ca_file": "/etc/harbor-bootstrap/tls/ca.crt",
-#   "wait": {"attempts": 60, "interval_seconds": 5},
+#   "wait": {"attempts": 60, "interval_seconds": 10},
 #   "request_timeout_seconds": 30,
 #   "layout": "proxy-cache",
 #   "upstreams": [
