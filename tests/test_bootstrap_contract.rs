@@ -319,6 +319,79 @@ fn tls_is_verified_with_the_given_ca() {
     );
 }
 
+/// Python 3.13, the image's, checks certificates strictly (RFC 5280) by default; the script asks
+/// for it on every version, so this test (on whatever `python3` runs it) sees what the Job sees:
+/// a CA without a subject key identifier and a server certificate without an authority key
+/// identifier are refused, though they verify otherwise.
+#[test]
+fn certificates_are_verified_strictly_as_python_3_13_does() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the openssl command line tool is installed");
+        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec![
+        "req", "-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+    ];
+    ca.extend(ec);
+    ca.extend([
+        "-subj",
+        "/CN=loose-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-addext",
+        "subjectKeyIdentifier=none",
+        "-addext",
+        "authorityKeyIdentifier=none",
+    ]);
+    openssl(&ca);
+    let mut request = vec!["req", "-keyout", "leaf.key", "-out", "leaf.csr"];
+    request.extend(ec);
+    request.extend(["-subj", "/CN=spectro.registry.local"]);
+    openssl(&request);
+    std::fs::write(
+        dir.path().join("ext.cnf"),
+        "subjectAltName=DNS:spectro.registry.local,IP:127.0.0.1\n\
+         authorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "30",
+        "-out", "leaf.pem", "-extfile", "ext.cnf",
+    ]);
+    // Valid, except for the strict checks.
+    openssl(&["verify", "-CAfile", "ca.pem", "leaf.pem"]);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let options = StandInOptions {
+        certificate: Some((read("leaf.pem"), read("leaf.key"))),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &read("ca.pem"));
+
+    let job = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("TLS verification of"), "{line}");
+    assert!(line.contains("Key Identifier"), "{line}");
+    assert!(harbor.requests().is_empty());
+}
+
 #[test]
 fn a_rerun_finishes_what_a_failed_run_left() {
     let Some(setup) = setup() else { return };

@@ -131,6 +131,8 @@ pub struct StandInOptions {
     pub seed: Option<Value>,
     /// The admin password the stand-in accepts, when not the setup's.
     pub admin_password: Option<String>,
+    /// The server certificate chain and key (PEM), when not the setup's.
+    pub certificate: Option<(String, String)>,
 }
 
 /// A running stand-in on 127.0.0.1 (a port of its own), killed on drop.
@@ -146,8 +148,12 @@ impl StandIn {
     pub fn start(setup: &Setup, dir: &Path, options: StandInOptions) -> StandIn {
         let cert = dir.join("server.crt");
         let key = dir.join("server.key");
-        fs::write(&cert, &setup.server_chain).expect("write certificate");
-        fs::write(&key, &setup.server_key).expect("write key");
+        let (chain, private_key) = options
+            .certificate
+            .clone()
+            .unwrap_or_else(|| (setup.server_chain.clone(), setup.server_key.clone()));
+        fs::write(&cert, chain).expect("write certificate");
+        fs::write(&key, private_key).expect("write key");
         let log = dir.join("requests.jsonl");
         let state = dir.join("state.json");
         let stderr = dir.join("standin.stderr");
