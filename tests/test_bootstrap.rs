@@ -472,6 +472,15 @@ fn the_cli_takes_layout_and_image_for_every_target() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(output.stdout.is_empty());
     }
+    // The credentials report names the robot secret, its Secret and origin, not its value.
+    let output = common::harbor_edge(&["credentials", "examples/minimal.yaml", "--seed", "1"]);
+    assert_eq!(output.status.code(), Some(0));
+    let report: serde_yaml::Value = serde_yaml::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["robot"]["secret"], "harbor/harbor-pull-robot");
+    assert_eq!(report["robot"]["key"], ROBOT_SECRET_KEY);
+    assert_eq!(report["robot"]["origin"], "generated");
+    assert!(report["robot"].get("value").is_none());
+
     // An invalid image is invalid input.
     let output = common::harbor_edge(&[
         "render",
