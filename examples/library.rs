@@ -1,9 +1,12 @@
 //! The library from start to end: parse a document, resolve its macros, validate, make the
-//! credentials, render the k3s manifests, and write them out.
+//! credentials, render the k3s manifests and the nodes' mirror files, and write them out.
 //!
 //! Run with `cargo run --example library`.
 
-use harbor_edge::{Credentials, Generator, MacroScope, Macros, PackInput, Renderer, Target};
+use harbor_edge::node::{MirrorLayout, NodeOptions};
+use harbor_edge::{
+    Credentials, Generator, MacroScope, Macros, PackInput, RenderOptions, Renderer, Target,
+};
 
 /// Pack parameters as a provisioning tool would hold them: a macro for the storage class,
 /// system variables for the cluster context, and a registry volume smaller than the pack asks
@@ -46,8 +49,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         credentials.provenance.server_certificate,
     );
 
-    // Render and self-check the objects for k3s's auto-deploy folder.
-    let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
+    // Render and self-check the objects for k3s's auto-deploy folder. The options say which
+    // registries the nodes mirror through Harbor and how Harbor holds them: the bootstrap Job
+    // in the bundle sets Harbor up for exactly what the node files ask for.
+    let options = RenderOptions::default()
+        .with_node(NodeOptions::default().with_layout(MirrorLayout::ProxyCache));
+    let renderer = Renderer::embedded();
+    let bundle = renderer.render_with(&config, &credentials, Target::K3s, &options)?;
     println!("{:<10} {:<20} {:<28} FILE", "KIND", "NAMESPACE", "NAME");
     for object in bundle.objects() {
         println!(
@@ -65,5 +73,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let paths = bundle.write_dir(dir.path())?;
     println!("wrote {} files to {}", paths.len(), dir.path().display());
     println!("as one stream: {} bytes", bundle.to_yaml().len());
+
+    // The nodes' files for the same cluster and options: registries.yaml, hosts.toml, ca.crt.
+    let node = renderer.render_with(&config, &credentials, Target::Node, &options)?;
+    let paths = node.write_dir(dir.path().join("node"))?;
+    println!("wrote {} node files", paths.len());
     Ok(())
 }

@@ -14,7 +14,7 @@
 //! | input: a bare `harbor-config` document or pack values, with a `cluster` context | [`PackInput::from_yaml_str`] | [`input`] |
 //! | validation: macros, JSON schema, typed model, semantic rules, defaults | [`PackInput::resolve`] | [`validation`], [`model`] |
 //! | credentials: provided, reused from existing secrets, or generated | [`Credentials::resolve`] | [`credentials`] |
-//! | render: minijinja templates, quoting filters, self-check of every document | [`Renderer::render`] | [`render`] |
+//! | render: minijinja templates, quoting filters, self-check of every document; the bootstrap Job and the nodes' mirror files for a [`node::MirrorLayout`] | [`Renderer::render`], [`Renderer::render_with`] | [`render`], [`node`] |
 //! | output: one YAML stream of Kubernetes objects, JSON, or a folder of files written atomically as a set | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
 //!
 //! ```
@@ -52,11 +52,12 @@
 //! let credentials = Credentials::resolve(&config, None, &mut generator)?;
 //! assert_eq!(credentials.admin_password.char_count(), 24);
 //!
-//! // Render: namespaces, secrets (Harbor's internal credentials included) and the HelmChart,
-//! // each parsed back and checked.
+//! // Render: namespaces, secrets (Harbor's internal credentials included), the HelmChart and
+//! // the Job that makes Harbor the nodes' pull-through cache, each parsed back and checked.
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
-//! assert_eq!(bundle.objects().len(), 14);
+//! assert_eq!(bundle.objects().len(), 16);
 //! assert_eq!(bundle.objects()[13].kind(), ObjectKind::HelmChart);
+//! assert_eq!(bundle.objects()[15].kind(), ObjectKind::Job);
 //!
 //! // Output: one stream for the k3s auto-deploy folder (or `write_dir`, `to_json`).
 //! let stream = bundle.to_yaml();
@@ -122,6 +123,6 @@ pub use model::{
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
 pub use output::{Bundle, Format, ObjectKind, RenderedObject, WriteOptions};
-pub use render::{Renderer, Target};
+pub use render::{RenderOptions, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -16,9 +16,10 @@
 #
 # ```json
 # {
-#   "harbor_url": "https://harbor.harbor.svc:443",
+#   "harbor_url": "https://harbor.harbor.svc",
+#   "tls_server_name": "spectro.registry.local",
 #   "ca_file": "/etc/harbor-bootstrap/tls/ca.crt",
-#   "wait": {"attempts": 60, "interval_seconds": 5},
+#   "wait": {"attempts": 60, "interval_seconds": 10},
 #   "request_timeout_seconds": 30,
 #   "layout": "proxy-cache",
 #   "upstreams": [
@@ -31,7 +32,10 @@
 # ```
 #
 # - `harbor_url`: Harbor's base URL, https only; `ca_file`: the CA that signed Harbor's
-#   certificate (`ca.crt` of `harbor-tls`); the server name is checked against the certificate.
+#   certificate (`ca.crt` of `harbor-tls`). The certificate must name `tls_server_name`, or
+#   the host of `harbor_url` when that is `null`: the Job connects to the chart's Service in
+#   the cluster and checks the registry host's name, which every certificate of harbor-edge
+#   carries (a provided one may lack the Service's name).
 # - `wait`: how often to ask `GET /api/v2.0/ping` before giving up, and the pause between tries.
 # - `layout` `proxy-cache`: `upstreams` lists, per mirrored registry, the name of the Harbor
 #   registry endpoint, its provider type, its URL and the proxy-cache project bound to it.
@@ -144,6 +148,7 @@ class Palette(NamedTuple):
 
 class Settings(NamedTuple):
     harbor_url: str
+    tls_server_name: Optional[str]
     ca_file: str
     attempts: int
     interval: float
@@ -169,6 +174,9 @@ def load_settings(argv, environ):
     harbor_url = config.text("harbor_url").rstrip("/")
     if not harbor_url.startswith("https://"):
         raise Failure(EXIT_INPUT, "config.harbor_url must start with https:// (TLS is verified)")
+    tls_server_name = config.get("tls_server_name")
+    if tls_server_name is not None and not (isinstance(tls_server_name, str) and tls_server_name):
+        raise Failure(EXIT_INPUT, "config.tls_server_name must be a non-empty string or null")
     wait = Fields(config.get("wait"), "config.wait")
     attempts, interval = wait.count("attempts"), wait.number("interval_seconds")
     wait.done()
@@ -182,6 +190,7 @@ def load_settings(argv, environ):
         raise Failure(EXIT_INPUT, "config.layout must be proxy-cache or spectro-images")
     settings = Settings(
         harbor_url=harbor_url,
+        tls_server_name=tls_server_name,
         ca_file=config.text("ca_file"),
         attempts=attempts,
         interval=interval,
@@ -320,9 +329,30 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is answered as the error it is, never followed
 
 
+class NamedHTTPSHandler(urllib.request.HTTPSHandler):
+    """HTTPS that checks the certificate for `server_name` (also sent as SNI) instead of the
+    URL's host, which stays the address connected to and the Host header."""
+
+    def __init__(self, context, server_name):
+        super().__init__(context=context)
+        self.tls_context = context
+        self.server_name = server_name
+
+    def https_open(self, req):
+        context, server_name = self.tls_context, self.server_name
+
+        class Connection(http.client.HTTPSConnection):
+            def connect(self):
+                http.client.HTTPConnection.connect(self)
+                self.sock = context.wrap_socket(self.sock, server_hostname=server_name)
+
+        return self.do_open(Connection, req, context=context)
+
+
 class Harbor:
     def __init__(self, settings):
         self.base = settings.harbor_url
+        self.server_name = settings.tls_server_name
         self.timeout = settings.request_timeout
         self.admin = (ADMIN_USER, settings.admin_password)
         try:
@@ -330,12 +360,17 @@ class Harbor:
         except (OSError, ssl.SSLError) as error:
             message = f"cannot load config.ca_file {settings.ca_file}: {error}"
             raise Failure(EXIT_INPUT, message) from None
+        # RFC 5280 checks (key identifiers, critical basic constraints), as Python 3.13 makes by
+        # default: the same verdict on whatever Python the image has.
+        context.verify_flags |= ssl.VERIFY_X509_STRICT
         # No proxy from the environment (Harbor is in the cluster) and no cookie jar: Harbor
         # skips its CSRF check for /api/ requests that carry no session cookie.
+        if settings.tls_server_name is None:
+            https = urllib.request.HTTPSHandler(context=context)
+        else:
+            https = NamedHTTPSHandler(context, settings.tls_server_name)
         self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),
-            urllib.request.HTTPSHandler(context=context),
-            NoRedirect(),
+            urllib.request.ProxyHandler({}), https, NoRedirect()
         )
 
     def send(self, method, path, query=None, body=None, auth="admin"):
@@ -362,9 +397,11 @@ class Harbor:
         except urllib.error.URLError as error:
             reason = error.reason
             if isinstance(reason, ssl.SSLCertVerificationError):
+                checked = f" as {self.server_name}" if self.server_name else ""
                 message = (
-                    f"TLS verification of {self.base} failed ({reason.verify_message}): "
-                    "is config.ca_file the CA of Harbor's certificate?"
+                    f"TLS verification of {self.base}{checked} failed "
+                    f"({reason.verify_message}): is config.ca_file the CA of Harbor's "
+                    "certificate, and does it name the server?"
                 )
                 raise Failure(EXIT_UNREACHABLE, message) from None
             raise Unreachable(str(reason)) from None

@@ -1,13 +1,13 @@
-//! The bootstrap Job's script (`templates/harbor-bootstrap.py`) against a stand-in for Harbor's
-//! API that holds every request to Harbor's API document (`HARBOR_API_DOC`, see
-//! `tests/bootstrap/mod.rs`): what it creates on a fresh Harbor, that a rerun creates nothing,
-//! how it waits, and how it fails.
+//! The bootstrap Job's script and configuration, as the rendered ConfigMap holds them, against
+//! a stand-in for Harbor's API that holds every request to Harbor's API document
+//! (`HARBOR_API_DOC`, see `tests/bootstrap/mod.rs`): what it creates on a fresh Harbor, that a
+//! rerun creates nothing, how it waits, and how it fails.
 
 mod bootstrap;
 
 use bootstrap::{
-    HOSTS, Request, StandIn, StandInOptions, assert_contract_kept, palette_config,
-    proxy_cache_config, run_script, sent, setup, upstreams, validate, write_ca,
+    HOSTS, Request, StandIn, StandInOptions, assert_contract_kept, palette_job, proxy_cache_job,
+    run_script, sent, setup, upstreams, validate, write_ca,
 };
 use serde_json::{Value, json};
 
@@ -57,8 +57,13 @@ fn proxy_cache_on_a_fresh_harbor_creates_each_object_once() {
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    assert_eq!(
+        job.config["upstreams"],
+        json!(upstreams(&HOSTS)),
+        "the rendered configuration names each upstream as Harbor's adapters expect"
+    );
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 0, "{run:?}\n{}", harbor.stderr());
     assert!(run.stderr.is_empty(), "{run:?}");
 
@@ -121,15 +126,15 @@ fn proxy_cache_second_run_sends_no_creating_request() {
     let dir = tempfile::tempdir().unwrap();
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
 
     assert_eq!(
-        run_script(setup, dir.path(), &config, &admin_env(setup)).code,
+        run_script(setup, dir.path(), &job, &admin_env(setup)).code,
         0
     );
     let first = harbor.requests().len();
     let state = harbor.state();
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
 
     let requests = harbor.requests();
@@ -159,8 +164,8 @@ fn waits_until_harbor_answers() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("answers (attempt 5 of 8)"),
@@ -187,9 +192,9 @@ fn harbor_never_up_gives_up_after_the_bound() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let mut config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    config["wait"] = json!({"attempts": 3, "interval_seconds": 0.01});
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let mut job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    job.config["wait"] = json!({"attempts": 3, "interval_seconds": 0.01});
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 3, "{run:?}");
     let line = run.error_line();
     assert!(line.contains("did not answer after 3 attempts"), "{line}");
@@ -212,8 +217,8 @@ fn conflict_on_create_is_taken_as_present() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.stdout
@@ -261,8 +266,8 @@ fn wrong_admin_password_ends_the_run_at_once() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 1, "{run:?}");
     let line = run.error_line();
     assert!(line.contains("401 UNAUTHORIZED"), "{line}");
@@ -285,18 +290,26 @@ fn tls_is_verified_with_the_given_ca() {
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.other_ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 3, "{run:?}");
     let line = run.error_line();
     assert!(line.contains("TLS verification of"), "{line}");
     assert!(line.contains("ca_file"), "{line}");
 
-    // The right CA, but a name the certificate does not carry (its IP SAN is 127.0.0.1).
+    // The right CA, but a name the certificate does not carry: checked as the rendered
+    // configuration says (another name here), or as the URL's host when it says null.
     let ca = write_ca(dir.path(), &setup.ca);
-    let mut config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    config["harbor_url"] = json!(format!("https://localhost:{}", harbor.port));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let mut job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    job.config["tls_server_name"] = json!("registry.elsewhere.example");
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("as registry.elsewhere.example"), "{line}");
+    assert!(line.contains("Hostname mismatch"), "{line}");
+    job.config["tls_server_name"] = json!(null);
+    job.config["harbor_url"] = json!(format!("https://localhost:{}", harbor.port));
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 3, "{run:?}");
     assert!(run.error_line().contains("Hostname mismatch"), "{run:?}");
 
@@ -304,6 +317,79 @@ fn tls_is_verified_with_the_given_ca() {
         harbor.requests().is_empty(),
         "no request without a trusted connection"
     );
+}
+
+/// Python 3.13, the image's, checks certificates strictly (RFC 5280) by default; the script asks
+/// for it on every version, so this test (on whatever `python3` runs it) sees what the Job sees:
+/// a CA without a subject key identifier and a server certificate without an authority key
+/// identifier are refused, though they verify otherwise.
+#[test]
+fn certificates_are_verified_strictly_as_python_3_13_does() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let openssl = |args: &[&str]| {
+        let output = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the openssl command line tool is installed");
+        assert!(output.status.success(), "openssl {args:?}: {output:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec![
+        "req", "-x509", "-keyout", "ca.key", "-out", "ca.pem", "-days", "30",
+    ];
+    ca.extend(ec);
+    ca.extend([
+        "-subj",
+        "/CN=loose-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+        "-addext",
+        "subjectKeyIdentifier=none",
+        "-addext",
+        "authorityKeyIdentifier=none",
+    ]);
+    openssl(&ca);
+    let mut request = vec!["req", "-keyout", "leaf.key", "-out", "leaf.csr"];
+    request.extend(ec);
+    request.extend(["-subj", "/CN=spectro.registry.local"]);
+    openssl(&request);
+    std::fs::write(
+        dir.path().join("ext.cnf"),
+        "subjectAltName=DNS:spectro.registry.local,IP:127.0.0.1\n\
+         authorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "30",
+        "-out", "leaf.pem", "-extfile", "ext.cnf",
+    ]);
+    // Valid, except for the strict checks.
+    openssl(&["verify", "-CAfile", "ca.pem", "leaf.pem"]);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let options = StandInOptions {
+        certificate: Some((read("leaf.pem"), read("leaf.key"))),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &read("ca.pem"));
+
+    let job = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 3, "{run:?}");
+    let line = run.error_line();
+    assert!(line.contains("TLS verification of"), "{line}");
+    assert!(line.contains("Key Identifier"), "{line}");
+    assert!(harbor.requests().is_empty());
 }
 
 #[test]
@@ -316,9 +402,9 @@ fn a_rerun_finishes_what_a_failed_run_left() {
     };
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
 
-    let failed = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let failed = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(failed.code, 1, "{failed:?}");
     assert!(
         failed.error_line().contains("POST /api/v2.0/projects: 500"),
@@ -327,7 +413,7 @@ fn a_rerun_finishes_what_a_failed_run_left() {
     let after_failure = harbor.requests().len();
     assert_eq!(harbor.state()["registries"].as_array().unwrap().len(), 1);
 
-    let rerun = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let rerun = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(rerun.code, 0, "{rerun:?}");
     let requests = harbor.requests();
     assert_contract_kept(&requests);
@@ -362,8 +448,8 @@ fn existing_object_that_differs_is_reported_not_changed() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&HOSTS));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &HOSTS);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 1, "{run:?}");
     let line = run.error_line();
     assert!(
@@ -390,14 +476,9 @@ fn a_type_harbor_cannot_proxy_is_refused_before_any_request() {
     let ca = write_ca(dir.path(), &setup.ca);
 
     // Chart 1.19.1 permits no proxy-cache project on Harbor's `quay` adapter.
-    let mut quay = upstreams(&["quay.io"]);
-    quay[0]["type"] = json!("quay");
-    let run = run_script(
-        setup,
-        dir.path(),
-        &proxy_cache_config(&harbor, &ca, quay),
-        &admin_env(setup),
-    );
+    let mut quay = proxy_cache_job(setup, &harbor, &ca, &["quay.io"]);
+    quay.config["upstreams"][0]["type"] = json!("quay");
+    let run = run_script(setup, dir.path(), &quay, &admin_env(setup));
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.error_line()
@@ -405,10 +486,9 @@ fn a_type_harbor_cannot_proxy_is_refused_before_any_request() {
     );
 
     // A host with its port is not a project name until ':' becomes '-'.
-    let mut with_port = upstreams(&["registry.example.com:5000"]);
-    with_port[0]["project"] = json!("registry.example.com:5000");
-    let config = proxy_cache_config(&harbor, &ca, with_port);
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let mut with_port = proxy_cache_job(setup, &harbor, &ca, &["registry.example.com:5000"]);
+    with_port.config["upstreams"][0]["project"] = json!("registry.example.com:5000");
+    let run = run_script(setup, dir.path(), &with_port, &admin_env(setup));
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.error_line().contains("is not a Harbor name"), "{run:?}");
     assert!(harbor.requests().is_empty());
@@ -428,8 +508,8 @@ fn existing_endpoint_of_another_type_is_reported_not_changed() {
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = proxy_cache_config(&harbor, &ca, upstreams(&["quay.io"]));
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = proxy_cache_job(setup, &harbor, &ca, &["quay.io"]);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 1, "{run:?}");
     let line = run.error_line();
     assert!(
@@ -448,11 +528,15 @@ fn palette_on_a_fresh_harbor_creates_project_and_pull_only_robot() {
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = palette_config(&harbor, &ca, false, Some("nodes"));
-    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    let job = palette_job(setup, &harbor, &ca, false);
+    assert_eq!(
+        job.config["palette"],
+        json!({"project": "spectro-images", "public": false, "robot": "edge-nodes"})
+    );
+    let run = run_script(setup, dir.path(), &job, &palette_env(setup));
     assert_eq!(run.code, 0, "{run:?}\n{}", harbor.stderr());
     assert!(
-        run.stdout.contains("robot$spectro-images+nodes"),
+        run.stdout.contains("robot$spectro-images+edge-nodes"),
         "{}",
         run.stdout
     );
@@ -488,7 +572,7 @@ fn palette_on_a_fresh_harbor_creates_project_and_pull_only_robot() {
     assert_eq!(robot["secret_sha256"], sha256_hex(&setup.robot_secret));
     let login = requests.last().unwrap();
     assert_eq!(login.path(), "/api/v2.0/users/current/permissions");
-    assert_eq!(login.user(), Some("robot$spectro-images+nodes"));
+    assert_eq!(login.user(), Some("robot$spectro-images+edge-nodes"));
     assert_eq!(login.status(), Some(200));
 }
 
@@ -497,14 +581,14 @@ fn palette_conflict_on_robot_create_still_sets_the_secret() {
     let Some(setup) = setup() else { return };
     let dir = tempfile::tempdir().unwrap();
     let options = StandInOptions {
-        conflicts: vec!["project:spectro-images".into(), "robot:nodes".into()],
+        conflicts: vec!["project:spectro-images".into(), "robot:edge-nodes".into()],
         ..Default::default()
     };
     let harbor = StandIn::start(setup, dir.path(), options);
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = palette_config(&harbor, &ca, false, Some("nodes"));
-    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    let job = palette_job(setup, &harbor, &ca, false);
+    let run = run_script(setup, dir.path(), &job, &palette_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     let requests = harbor.requests();
     assert_contract_kept(&requests);
@@ -534,14 +618,14 @@ fn palette_second_run_sends_no_write() {
     let dir = tempfile::tempdir().unwrap();
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
-    let config = palette_config(&harbor, &ca, false, Some("nodes"));
+    let job = palette_job(setup, &harbor, &ca, false);
 
     assert_eq!(
-        run_script(setup, dir.path(), &config, &palette_env(setup)).code,
+        run_script(setup, dir.path(), &job, &palette_env(setup)).code,
         0
     );
     let first = harbor.requests().len();
-    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    let run = run_script(setup, dir.path(), &job, &palette_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("its secret is already in effect"),
@@ -564,7 +648,7 @@ fn palette_robot_with_another_secret_gets_ours_without_a_create() {
             {"project_id": 3, "name": "spectro-images", "public": false, "registry_id": 0}
         ],
         "robots": [{
-            "id": 7, "name": "spectro-images+nodes", "project_id": 3, "description": "",
+            "id": 7, "name": "spectro-images+edge-nodes", "project_id": 3, "description": "",
             "duration": -1, "disable": false,
             "secret_sha256": sha256_hex("An0therSecretAltogether"),
             "permissions": [{"kind": "project", "namespace": "spectro-images",
@@ -581,8 +665,8 @@ fn palette_robot_with_another_secret_gets_ours_without_a_create() {
     );
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = palette_config(&harbor, &ca, false, Some("nodes"));
-    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    let job = palette_job(setup, &harbor, &ca, false);
+    let run = run_script(setup, dir.path(), &job, &palette_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     let requests = harbor.requests();
     assert_contract_kept(&requests);
@@ -607,7 +691,7 @@ fn palette_robot_with_wider_permissions_is_reported_not_changed() {
             {"project_id": 3, "name": "spectro-images", "public": false, "registry_id": 0}
         ],
         "robots": [{
-            "id": 7, "name": "spectro-images+nodes", "project_id": 3, "description": "",
+            "id": 7, "name": "spectro-images+edge-nodes", "project_id": 3, "description": "",
             "duration": -1, "disable": false, "secret_sha256": sha256_hex(&setup.robot_secret),
             "permissions": [{"kind": "project", "namespace": "spectro-images", "access": [
                 {"resource": "repository", "action": "pull", "effect": ""},
@@ -624,12 +708,12 @@ fn palette_robot_with_wider_permissions_is_reported_not_changed() {
     );
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = palette_config(&harbor, &ca, false, Some("nodes"));
-    let run = run_script(setup, dir.path(), &config, &palette_env(setup));
+    let job = palette_job(setup, &harbor, &ca, false);
+    let run = run_script(setup, dir.path(), &job, &palette_env(setup));
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.error_line()
-            .contains("robot nodes of project spectro-images differs"),
+            .contains("robot edge-nodes of project spectro-images differs"),
         "{run:?}"
     );
     assert!(run.error_line().contains("'push'"), "{run:?}");
@@ -643,8 +727,9 @@ fn palette_public_project_without_robot() {
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let config = palette_config(&harbor, &ca, true, None);
-    let run = run_script(setup, dir.path(), &config, &admin_env(setup));
+    let job = palette_job(setup, &harbor, &ca, true);
+    assert_eq!(job.config["palette"]["robot"], json!(null));
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
     assert_eq!(run.code, 0, "{run:?}");
     let requests = harbor.requests();
     assert_contract_kept(&requests);
@@ -664,7 +749,7 @@ fn invalid_input_fails_before_any_request() {
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
     let ca = write_ca(dir.path(), &setup.ca);
 
-    let palette = palette_config(&harbor, &ca, false, Some("nodes"));
+    let palette = palette_job(setup, &harbor, &ca, false);
     let run = run_script(setup, dir.path(), &palette, &admin_env(setup));
     assert_eq!(run.code, 2);
     assert!(
@@ -688,8 +773,8 @@ fn invalid_input_fails_before_any_request() {
         "{run:?}"
     );
 
-    let mut unknown_key = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
-    unknown_key["upstream"] = json!([]);
+    let mut unknown_key = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    unknown_key.config["upstream"] = json!([]);
     let run = run_script(setup, dir.path(), &unknown_key, &admin_env(setup));
     assert_eq!(run.code, 2);
     assert!(
@@ -697,8 +782,8 @@ fn invalid_input_fails_before_any_request() {
         "{run:?}"
     );
 
-    let mut plain_http = proxy_cache_config(&harbor, &ca, upstreams(&["docker.io"]));
-    plain_http["harbor_url"] = json!(format!("http://127.0.0.1:{}", harbor.port));
+    let mut plain_http = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    plain_http.config["harbor_url"] = json!(format!("http://127.0.0.1:{}", harbor.port));
     let run = run_script(setup, dir.path(), &plain_http, &admin_env(setup));
     assert_eq!(run.code, 2);
     assert!(run.error_line().contains("https://"), "{run:?}");

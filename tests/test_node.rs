@@ -1,13 +1,16 @@
-//! The `node` target: k3s/RKE2 `registries.yaml` and containerd `hosts.toml`, read back with
-//! the fields those tools document and nothing else.
+//! The `node` target in both mirror layouts: k3s/RKE2 `registries.yaml` and containerd
+//! `hosts.toml`, read back with the fields those tools document and nothing else; no admin
+//! password on a node; repository paths Harbor and containerd accept.
 
 mod common;
 
 use std::collections::BTreeMap;
 
-use harbor_edge::node::NodeOptions;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::render::{Renderer, Target};
-use harbor_edge::{Bundle, ObjectKind};
+use harbor_edge::{Bundle, Credentials, ObjectKind};
 use serde::Deserialize;
 
 /// k3s's `registries.yaml`, with only the documented fields we write.
@@ -28,7 +31,7 @@ struct Mirror {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RegistryConfig {
-    auth: Auth,
+    auth: Option<Auth>,
     tls: Tls,
 }
 
@@ -61,6 +64,10 @@ struct Host {
     override_path: bool,
 }
 
+const PRIVATE: MirrorLayout = MirrorLayout::SpectroImages { public: false };
+const PUBLIC: MirrorLayout = MirrorLayout::SpectroImages { public: true };
+const LAYOUTS: [MirrorLayout; 3] = [MirrorLayout::ProxyCache, PRIVATE, PUBLIC];
+
 fn node_bundle(yaml: &str, options: &NodeOptions) -> Bundle {
     let config = common::config(yaml);
     Renderer::embedded()
@@ -92,8 +99,21 @@ fn hosts(bundle: &Bundle) -> BTreeMap<String, Hosts> {
 
 const DEFAULTS: &str = "harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n";
 
+fn with_port(layout: MirrorLayout) -> NodeOptions {
+    NodeOptions::new(
+        &[
+            "docker.io".into(),
+            "registry.k8s.io".into(),
+            "registry.example.com:5000".into(),
+        ],
+        None,
+    )
+    .unwrap()
+    .with_layout(layout)
+}
+
 #[test]
-fn registries_yaml_mirrors_every_registry_through_harbor_with_a_rewrite() {
+fn proxy_cache_mirrors_every_registry_to_its_own_project_without_credentials() {
     let registries = registries(&node_bundle(DEFAULTS, &NodeOptions::default()));
     let names: Vec<&str> = registries.mirrors.keys().map(String::as_str).collect();
     assert_eq!(
@@ -106,14 +126,14 @@ fn registries_yaml_mirrors_every_registry_through_harbor_with_a_rewrite() {
             "registry.k8s.io"
         ]
     );
-    let gcr = &registries.mirrors["gcr.io"];
-    assert_eq!(gcr.endpoint, ["https://spectro.registry.local:30003"]);
-    assert_eq!(gcr.rewrite["^(.*)$"], "spectro-images/gcr.io/$1");
-    // The configs key is the endpoint's host:port, not the mirrored registry.
-    let config = &registries.configs["spectro.registry.local:30003"];
+    for (registry, mirror) in &registries.mirrors {
+        assert_eq!(mirror.endpoint, ["https://spectro.registry.local:30003"]);
+        assert_eq!(mirror.rewrite["^(.*)$"], format!("{registry}/$1"));
+    }
+    // The configs key is the endpoint's host:port, not the mirrored registry; only the CA.
     assert_eq!(registries.configs.len(), 1);
-    assert_eq!(config.auth.username, "admin");
-    assert_eq!(config.auth.password, common::PASSWORD);
+    let config = &registries.configs["spectro.registry.local:30003"];
+    assert!(config.auth.is_none(), "public proxy caches need no login");
     assert_eq!(
         config.tls.ca_file,
         "/etc/harbor-edge/spectro-registry-ca.crt"
@@ -121,12 +141,12 @@ fn registries_yaml_mirrors_every_registry_through_harbor_with_a_rewrite() {
 }
 
 #[test]
-fn every_hosts_toml_pulls_through_harbor_with_the_ca_and_override_path() {
+fn proxy_cache_hosts_toml_points_at_the_project_with_the_ca_and_override_path() {
     let hosts = hosts(&node_bundle(DEFAULTS, &NodeOptions::default()));
     assert_eq!(hosts.len(), 5);
     let docker = &hosts["certs.d/docker.io/hosts.toml"];
     assert_eq!(docker.server, "https://registry-1.docker.io");
-    let host = &docker.host["https://spectro.registry.local:30003/v2/spectro-images/docker.io"];
+    let host = &docker.host["https://spectro.registry.local:30003/v2/docker.io"];
     assert_eq!(host.capabilities, ["pull", "resolve"]);
     assert_eq!(host.ca, "/etc/harbor-edge/spectro-registry-ca.crt");
     assert!(host.override_path);
@@ -134,6 +154,136 @@ fn every_hosts_toml_pulls_through_harbor_with_the_ca_and_override_path() {
         hosts["certs.d/quay.io/hosts.toml"].server,
         "https://quay.io"
     );
+}
+
+#[test]
+fn palette_layout_keeps_the_spectro_images_paths() {
+    for layout in [PRIVATE, PUBLIC] {
+        let bundle = node_bundle(DEFAULTS, &NodeOptions::default().with_layout(layout));
+        let registries = registries(&bundle);
+        assert_eq!(
+            registries.mirrors["gcr.io"].rewrite["^(.*)$"],
+            "spectro-images/gcr.io/$1"
+        );
+        let hosts = hosts(&bundle);
+        let docker = &hosts["certs.d/docker.io/hosts.toml"];
+        assert!(
+            docker
+                .host
+                .contains_key("https://spectro.registry.local:30003/v2/spectro-images/docker.io"),
+            "{docker:?}"
+        );
+    }
+}
+
+#[test]
+fn a_private_spectro_images_project_gives_the_nodes_the_pull_only_robot() {
+    let credentials = common::credentials();
+    let bundle = node_bundle(DEFAULTS, &NodeOptions::default().with_layout(PRIVATE));
+    let registries = registries(&bundle);
+    let auth = registries.configs["spectro.registry.local:30003"]
+        .auth
+        .as_ref()
+        .expect("the robot logs in");
+    assert_eq!(auth.username, "robot$spectro-images+edge-nodes");
+    assert_eq!(auth.password, credentials.robot_secret.expose());
+    // hosts.toml has no credential field at all (deny_unknown_fields), nor the secret as text.
+    for object in bundle.objects() {
+        if object.kind() == ObjectKind::ContainerdHosts {
+            assert!(!object.text().contains(credentials.robot_secret.expose()));
+        }
+    }
+
+    let public = registries_of(PUBLIC);
+    assert!(
+        public.configs["spectro.registry.local:30003"]
+            .auth
+            .is_none()
+    );
+}
+
+fn registries_of(layout: MirrorLayout) -> Registries {
+    registries(&node_bundle(
+        DEFAULTS,
+        &NodeOptions::default().with_layout(layout),
+    ))
+}
+
+/// The admin password (generated, as a real render has it) is in no node file of any layout,
+/// neither as text nor base64-encoded.
+#[test]
+fn no_node_file_holds_the_admin_password() {
+    let config = common::config(DEFAULTS);
+    let credentials = Credentials::resolve(
+        &config,
+        Some(common::internal_existing()),
+        &mut harbor_edge::Generator::reproducible(8, None),
+    )
+    .unwrap();
+    let password = credentials.admin_password.expose();
+    let encoded = STANDARD.encode(password);
+    for layout in LAYOUTS {
+        let bundle = Renderer::embedded()
+            .render_node(&config, &credentials, &with_port(layout))
+            .unwrap();
+        for object in bundle.objects() {
+            assert!(
+                !object.text().contains(password) && !object.text().contains(&encoded),
+                "{layout}: {} holds the admin password",
+                object.file_name()
+            );
+            assert!(!object.text().contains("\"admin\""), "{layout}");
+        }
+    }
+}
+
+/// Each component of the repository paths the nodes ask Harbor for:
+/// `[a-z0-9]+(?:[._-][a-z0-9]+)*`, written out here apart from the library's check.
+fn is_path_component(component: &str) -> bool {
+    !component.is_empty()
+        && component.split(['.', '_', '-']).all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+#[test]
+fn repository_paths_are_valid_in_every_layout_also_for_a_registry_with_a_port() {
+    for layout in LAYOUTS {
+        let bundle = node_bundle(DEFAULTS, &with_port(layout));
+        let registries = registries(&bundle);
+        let rewrite = &registries.mirrors["registry.example.com:5000"].rewrite["^(.*)$"];
+        let expected = match layout {
+            MirrorLayout::ProxyCache => "registry.example.com-5000/$1",
+            _ => "spectro-images/registry.example.com-5000/$1",
+        };
+        assert_eq!(rewrite, expected, "{layout}");
+        for mirror in registries.mirrors.values() {
+            let prefix = mirror.rewrite["^(.*)$"]
+                .strip_suffix("/$1")
+                .expect("a prefix");
+            for component in prefix.split('/') {
+                assert!(is_path_component(component), "{layout}: {component}");
+            }
+        }
+        for (file, hosts) in hosts(&bundle) {
+            for url in hosts.host.keys() {
+                let path = url
+                    .strip_prefix("https://spectro.registry.local:30003/v2/")
+                    .unwrap_or_else(|| panic!("{file}: {url}"));
+                for component in path.split('/') {
+                    assert!(is_path_component(component), "{layout} {file}: {url}");
+                }
+            }
+        }
+        // containerd looks the folder up by the registry's host:port.
+        assert!(
+            hosts(&bundle).contains_key("certs.d/registry.example.com:5000/hosts.toml"),
+            "{layout}"
+        );
+    }
 }
 
 #[test]
@@ -153,7 +303,7 @@ fn a_custom_https_node_port_flows_into_both_files() {
     for (file, hosts) in hosts(&bundle) {
         let url = hosts.host.keys().next().unwrap();
         assert!(
-            url.starts_with("https://spectro.registry.local:31443/v2/spectro-images/"),
+            url.starts_with("https://spectro.registry.local:31443/v2/"),
             "{file}: {url}"
         );
     }
@@ -170,8 +320,10 @@ fn mirrors_and_ca_path_are_configurable() {
     let registries = registries(&bundle);
     assert_eq!(registries.mirrors.len(), 2);
     assert_eq!(
-        registries.mirrors["registry.example.com:5000"].rewrite["^(.*)$"],
-        "spectro-images/registry.example.com:5000/$1"
+        registries.configs["spectro.registry.local:30003"]
+            .tls
+            .ca_file,
+        "/etc/rancher/k3s/harbor-ca.crt"
     );
     let hosts = hosts(&bundle);
     let example = &hosts["certs.d/registry.example.com:5000/hosts.toml"];
@@ -183,12 +335,22 @@ fn mirrors_and_ca_path_are_configurable() {
 }
 
 #[test]
+fn a_host_harbor_cannot_name_is_refused_with_its_path() {
+    let error = NodeOptions::new(&["xn--bcher-kva.example".into()], None).unwrap_err();
+    let problem = error
+        .problems()
+        .and_then(|problems| problems.iter().next())
+        .expect("a validation problem");
+    assert_eq!(problem.path, "node.mirrors.0");
+    assert!(problem.message.contains("Harbor name"), "{error}");
+}
+
+#[test]
 fn the_ca_file_holds_the_ca_certificate_only() {
     let config = common::config(DEFAULTS);
-    let mut generator = harbor_edge::Generator::reproducible(5, None);
-    let credentials = harbor_edge::Credentials::resolve(&config, None, &mut generator).unwrap();
+    let credentials = common::seeded();
     let bundle = Renderer::embedded()
-        .render(&config, &credentials, Target::Node)
+        .render(&config, credentials, Target::Node)
         .unwrap();
     let ca = bundle
         .objects()
@@ -201,29 +363,32 @@ fn the_ca_file_holds_the_ca_certificate_only() {
 }
 
 #[test]
-fn hostile_passwords_round_trip_through_registries_yaml() {
-    for password in [
+fn hostile_robot_secrets_round_trip_through_registries_yaml() {
+    for secret in [
         "Aa1\"\n---\nkind: X",
         "Aa1: #&*!%{{ }}",
         "Aa1\u{2028}\u{85}ü🦀",
     ] {
         let config = common::config(DEFAULTS);
-        let credentials = common::credentials_with_password(password);
+        let mut credentials = common::credentials();
+        credentials.robot_secret = secret.into();
         let bundle = Renderer::embedded()
-            .render_node(&config, &credentials, &NodeOptions::default())
+            .render_node(
+                &config,
+                &credentials,
+                &NodeOptions::default().with_layout(PRIVATE),
+            )
             .unwrap();
         let registries = registries(&bundle);
-        assert_eq!(
-            registries.configs.values().next().unwrap().auth.password,
-            password
-        );
+        let auth = registries.configs.values().next().unwrap().auth.as_ref();
+        assert_eq!(auth.map(|auth| auth.password.as_str()), Some(secret));
     }
 }
 
 #[test]
 fn the_node_target_writes_files_in_subdirectories() {
     let dir = tempfile::tempdir().unwrap();
-    let bundle = node_bundle(DEFAULTS, &NodeOptions::default());
+    let bundle = node_bundle(DEFAULTS, &NodeOptions::default().with_layout(PRIVATE));
     let written = bundle.write_dir(dir.path()).unwrap();
     assert_eq!(written.len(), 7);
     assert!(dir.path().join("certs.d/ghcr.io/hosts.toml").is_file());
@@ -237,7 +402,7 @@ fn the_node_target_writes_files_in_subdirectories() {
         assert_eq!(
             mode & 0o777,
             0o600,
-            "registries.yaml holds the admin password"
+            "registries.yaml holds the robot's secret"
         );
     }
 }

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use harbor_edge::render::{Renderer, Target};
-use harbor_edge::{Bundle, Error};
+use harbor_edge::{Bundle, Error, ObjectKind};
 use serde::Deserialize as _;
 
 fn bundle(target: Target) -> Bundle {
@@ -31,8 +31,34 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The bootstrap Job's name in a bundle, `harbor-bootstrap-<10 hex digits>`: a digest of what
+/// the Job configures (tests/test_bootstrap.rs pins how it changes).
+fn bootstrap_name(bundle: &Bundle) -> String {
+    let jobs: Vec<_> = bundle
+        .objects()
+        .iter()
+        .filter(|object| object.kind() == ObjectKind::Job)
+        .collect();
+    assert_eq!(jobs.len(), 1, "one bootstrap Job");
+    let name = jobs[0].name().to_owned();
+    let hash = name.strip_prefix("harbor-bootstrap-").expect("the prefix");
+    assert!(
+        hash.len() == 10
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+        "{name}"
+    );
+    name
+}
+
 #[test]
 fn write_dir_writes_one_file_per_object_with_stable_names() {
+    let job = bootstrap_name(&bundle(Target::K3s));
+    let (config_map_file, job_file) = (
+        format!("21-configmap-{job}.yaml"),
+        format!("22-job-{job}.yaml"),
+    );
     let expected_k3s = [
         ".harbor-edge-files",
         "00-namespace-harbor.yaml",
@@ -49,6 +75,8 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
         "16-secret-harbor-database-password.yaml",
         "19-secret-harbor-secret-values.yaml",
         "20-helmchart-harbor.yaml",
+        &config_map_file,
+        &job_file,
     ];
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("k3s");
@@ -82,6 +110,8 @@ fn write_dir_writes_one_file_per_object_with_stable_names() {
             "15-secret-harbor-registry-credentials.yaml",
             "15-secret-harbor-registry-secret.yaml",
             "16-secret-harbor-database-password.yaml",
+            &config_map_file,
+            &job_file,
             "values",
         ]
     );

@@ -16,7 +16,7 @@ use serde_yaml::Value;
 const REFERENCE: &str = include_str!("data/harbor-chart-1.19.1-values-paths.tsv");
 
 #[test]
-fn k3s_stream_has_two_namespaces_eleven_secrets_one_helmchart() {
+fn k3s_stream_has_two_namespaces_eleven_secrets_a_helmchart_and_the_bootstrap_job() {
     let bundle = render(
         &common::minimal_config(),
         &common::credentials(),
@@ -29,7 +29,7 @@ fn k3s_stream_has_two_namespaces_eleven_secrets_one_helmchart() {
         .collect();
     let mut expected = vec!["Namespace"; 2];
     expected.extend(["Secret"; 11]);
-    expected.push("HelmChart");
+    expected.extend(["HelmChart", "ConfigMap", "Job"]);
     assert_eq!(kinds, expected);
     let chart = find(&documents, "HelmChart", "harbor");
     assert_eq!(chart["apiVersion"], "helm.cattle.io/v1");
@@ -66,6 +66,8 @@ fn helm_target_is_manifests_and_a_values_file() {
             ObjectKind::Secret,
             ObjectKind::Secret,
             ObjectKind::Secret,
+            ObjectKind::ConfigMap,
+            ObjectKind::Job,
             ObjectKind::HelmValues,
             ObjectKind::HelmSecretValues,
         ]

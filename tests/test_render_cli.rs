@@ -17,7 +17,7 @@ fn kinds(stream: &[u8]) -> Vec<String> {
 }
 
 #[test]
-fn k3s_stream_of_the_minimal_example_holds_namespaces_secrets_and_the_helmchart() {
+fn k3s_stream_of_the_minimal_example_holds_namespaces_secrets_helmchart_and_bootstrap() {
     let output = harbor_edge(&["render", "examples/minimal.yaml", "--target", "k3s"]);
     assert_eq!(
         output.status.code(),
@@ -27,7 +27,7 @@ fn k3s_stream_of_the_minimal_example_holds_namespaces_secrets_and_the_helmchart(
     );
     let mut expected = vec!["Namespace"; 2];
     expected.extend(["Secret"; 11]);
-    expected.push("HelmChart");
+    expected.extend(["HelmChart", "ConfigMap", "Job"]);
     assert_eq!(kinds(&output.stdout), expected);
 }
 
@@ -44,7 +44,11 @@ fn json_output_is_an_array_of_the_same_objects() {
     assert_eq!(output.status.code(), Some(0));
     let array: Vec<serde_json::Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(array.len(), common::DOCUMENTS);
-    assert_eq!(array[common::DOCUMENTS - 1]["kind"], "HelmChart");
+    let kinds: Vec<&str> = array[common::DOCUMENTS - 3..]
+        .iter()
+        .map(|object| object["kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["HelmChart", "ConfigMap", "Job"]);
 }
 
 /// Every file under `dir` (recursively) with its content, sorted by relative path.

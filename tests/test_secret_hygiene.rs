@@ -406,3 +406,75 @@ fn internal_credentials_never_show_in_debug_errors_or_cli_output() {
     assert_eq!(code, Some(0));
     assert!(shown.contains(SENTINEL), "--show-secrets shows them");
 }
+
+/// The nodes' robot secret, reused from an existing Secret: never in `Debug`, in the objects of
+/// the layouts that do not use it, in errors when it breaks Harbor's rule, or in CLI output.
+#[test]
+fn the_robot_secret_never_shows_outside_its_secret_and_registries_yaml() {
+    use harbor_edge::ExistingSecrets;
+    use harbor_edge::node::{MirrorLayout, NodeOptions};
+    use harbor_edge::render::RenderOptions;
+
+    let config = common::minimal_config();
+    let robot = |value: &str| {
+        format!(
+            "{}---\napiVersion: v1\nkind: Secret\nmetadata: {{name: harbor-pull-robot, namespace: harbor}}\nstringData:\n  HARBOR_ROBOT_SECRET: {value}\n",
+            common::internal_secrets_yaml()
+        )
+    };
+    let existing = ExistingSecrets::from_yaml_str(&robot(SENTINEL)).expect("reads");
+    let credentials = Credentials::resolve(&config, Some(&existing), &mut Generator::system())
+        .expect("the sentinel meets Harbor's rule");
+    assert_eq!(credentials.robot_secret.expose(), SENTINEL);
+    assert_clean("credentials", &format!("{credentials:?} {credentials:#?}"));
+    for layout in [
+        MirrorLayout::ProxyCache,
+        MirrorLayout::SpectroImages { public: false },
+        MirrorLayout::SpectroImages { public: true },
+    ] {
+        let options =
+            RenderOptions::default().with_node(NodeOptions::default().with_layout(layout));
+        for target in Target::ALL {
+            let bundle = Renderer::embedded()
+                .render_with(&config, &credentials, target, &options)
+                .expect("renders");
+            assert_clean("bundle", &format!("{bundle:?}"));
+            for object in bundle.objects() {
+                let holds_it = layout == (MirrorLayout::SpectroImages { public: false })
+                    && (object.name() == "harbor-pull-robot"
+                        || object.file_name() == "registries.yaml");
+                if !holds_it {
+                    assert_clean(&format!("{layout} {}", object.file_name()), object.text());
+                }
+            }
+        }
+    }
+
+    // Broken (lower case only: Harbor would refuse it): the error names the Secret, not it.
+    let broken = robot("sentinel7zq-lower");
+    let existing = ExistingSecrets::from_yaml_str(&broken).expect("reads");
+    let error = Credentials::resolve(&config, Some(&existing), &mut Generator::system())
+        .expect_err("Harbor's rule");
+    assert_error_clean("robot secret", &error);
+    let lower = "sentinel7zq-lower";
+    assert!(!format!("{error} {error:?}").contains(lower));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("in.yaml"),
+        "harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("existing.yaml"), &broken).expect("write");
+    for command in ["render", "credentials"] {
+        let (code, stdout, stderr) = run(
+            dir.path(),
+            &[command, "in.yaml", "--existing", "existing.yaml"],
+        );
+        assert_eq!(code, Some(1), "{command}: {stderr}");
+        assert!(
+            !stdout.contains(lower) && !stderr.contains(lower),
+            "{command}"
+        );
+        assert!(stderr.contains("harbor-pull-robot"), "{command}: {stderr}");
+    }
+}

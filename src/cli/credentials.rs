@@ -8,6 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use harbor_edge::credentials::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use harbor_edge::{
     Config, Credentials, Error, ExistingSecrets, Generator, InternalCredential, SecretString,
 };
@@ -84,6 +85,8 @@ struct Report<'a> {
     reissue_reasons: Vec<String>,
     /// Harbor's internal credentials, each with its Secret, key and origin.
     internal: Vec<InternalEntry<'a>>,
+    /// The secret of the nodes' pull-only robot (rendered in the Palette layout only).
+    robot: InternalEntry<'a>,
     #[serde(rename = "ca.crt")]
     ca_crt: &'a str,
     #[serde(rename = "tls.crt")]
@@ -139,6 +142,13 @@ impl CredentialsCommand {
                     ),
                 })
                 .collect(),
+            robot: InternalEntry {
+                credential: "robotSecret",
+                secret: format!("harbor/{ROBOT_SECRET_SECRET}"),
+                key: ROBOT_SECRET_KEY,
+                origin: provenance.robot_secret.as_str(),
+                value: shown(show, Some(&credentials.robot_secret)),
+            },
             ca_crt: &credentials.tls.ca_certificate,
             tls_crt: &credentials.tls.certificate_chain,
             admin_password: shown(show, Some(&credentials.admin_password)),

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, CommandFactory as _, ValueEnum};
 use zeroize::Zeroizing;
 
-use harbor_edge::node::NodeOptions;
+use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::output::{VALUES_FOLDER, WriteOptions};
-use harbor_edge::render::{Renderer, Target};
+use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target};
 use harbor_edge::{Bundle, Error};
 
 use super::credentials::CredentialArgs;
@@ -51,10 +51,25 @@ pub(crate) struct RenderCommand {
     /// Output form on stdout.
     #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
     output: OutputForm,
-    /// Node target: a registry to mirror (repeat for more); replaces the default list
-    /// docker.io, gcr.io, ghcr.io, quay.io, registry.k8s.io.
+    /// A registry the nodes mirror through Harbor (repeat for more); replaces the default list
+    /// docker.io, gcr.io, ghcr.io, quay.io, registry.k8s.io. Every target: the bootstrap Job
+    /// (k3s, helm) sets Harbor up for the mirrors the node files name, so give both the same.
     #[arg(long = "mirror", value_name = "REGISTRY")]
     mirrors: Vec<String>,
+    /// Where Harbor keeps the mirrored images: `proxy-cache` (one public proxy-cache project
+    /// per registry, which Harbor fills on the first pull) or `spectro-images` (the Palette
+    /// layout: `spectro-images/<registry>/...`, private, nodes pull with a pull-only robot).
+    /// Every target, like --mirror.
+    #[arg(long, value_name = "LAYOUT", default_value = "proxy-cache", value_parser = parse_layout)]
+    mirror_layout: MirrorLayout,
+    /// With --mirror-layout spectro-images: a public project (nodes pull without credentials,
+    /// as plain containerd must) instead of a private one with a robot.
+    #[arg(long)]
+    spectro_images_public: bool,
+    /// The bootstrap Job's container image (default: python:3.13-alpine pinned by digest);
+    /// Python 3.9 or later as `python3`. Pin it by digest.
+    #[arg(long, value_name = "IMAGE")]
+    bootstrap_image: Option<String>,
     /// Node target: where the nodes keep the registry's CA certificate.
     #[arg(long, value_name = "PATH")]
     ca_file: Option<String>,
@@ -67,19 +82,22 @@ fn parse_target(text: &str) -> Result<Target, String> {
     text.parse::<Target>().map_err(|error| error.to_string())
 }
 
+fn parse_layout(text: &str) -> Result<MirrorLayout, String> {
+    text.parse::<MirrorLayout>()
+        .map_err(|error| error.to_string())
+}
+
 impl RenderCommand {
     pub(crate) fn run(&self) -> Result<(), Error> {
         let renderer = match &self.templates {
             Some(dir) => Renderer::from_dir(dir)?,
             None => Renderer::embedded(),
         };
-        let node_options = NodeOptions::new(&self.mirrors, self.ca_file.as_deref())?;
+        let options = self.render_options()?;
         let validated = self.input.resolve()?;
         let credentials = self.credentials.resolve(&validated.config)?;
-        let bundle = match self.target {
-            Target::Node => renderer.render_node(&validated.config, &credentials, &node_options)?,
-            target => renderer.render(&validated.config, &credentials, target)?,
-        };
+        let bundle =
+            renderer.render_with(&validated.config, &credentials, self.target, &options)?;
         if self.out.is_none() {
             self.check_values_out(&bundle);
         }
@@ -106,6 +124,34 @@ impl RenderCommand {
                 }
             }
         }
+    }
+
+    /// Mirrors, layout, CA path and the bootstrap image; `--spectro-images-public` without the
+    /// Palette layout is a usage error (exit 2).
+    fn render_options(&self) -> Result<RenderOptions, Error> {
+        let layout = match (self.mirror_layout, self.spectro_images_public) {
+            (MirrorLayout::SpectroImages { .. }, public) => MirrorLayout::SpectroImages { public },
+            (layout, false) => layout,
+            (layout, true) => {
+                let message = format!(
+                    "--spectro-images-public applies to --mirror-layout spectro-images, not {layout} \
+                     (proxy-cache projects are always public)"
+                );
+                let mut command = super::Cli::command();
+                command.build();
+                let kind = clap::error::ErrorKind::ArgumentConflict;
+                match command.find_subcommand_mut("render") {
+                    Some(render) => render.error(kind, message).exit(),
+                    None => command.error(kind, message).exit(),
+                }
+            }
+        };
+        let node = NodeOptions::new(&self.mirrors, self.ca_file.as_deref())?.with_layout(layout);
+        let mut options = RenderOptions::default().with_node(node);
+        if let Some(image) = &self.bootstrap_image {
+            options = options.with_bootstrap_image(BootstrapImage::new(image)?);
+        }
+        Ok(options)
     }
 
     /// On stdout only Kubernetes objects are printed: a bundle with other files (the Helm

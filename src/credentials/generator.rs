@@ -56,6 +56,8 @@ pub(crate) enum Purpose {
     TokenKey,
     /// The token certificate's serial number.
     TokenSerial,
+    /// The secret of the nodes' pull-only robot (Palette layout).
+    RobotSecret,
 }
 
 impl Purpose {
@@ -76,6 +78,7 @@ impl Purpose {
             Purpose::DatabasePassword => "database-password",
             Purpose::TokenKey => "token-key",
             Purpose::TokenSerial => "token-serial",
+            Purpose::RobotSecret => "robot-secret",
         }
     }
 }

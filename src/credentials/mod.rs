@@ -48,6 +48,7 @@ mod password;
 mod provided;
 mod resolve;
 mod reuse;
+mod robot;
 mod signing;
 mod token;
 
@@ -65,6 +66,7 @@ pub use internal::{
     SECRET_VALUES_SECRET,
 };
 pub(crate) use internal::{TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+pub use robot::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 
 /// Everything the render step needs besides the [`crate::Config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,6 +81,10 @@ pub struct Credentials {
     pub provenance: Provenance,
     /// Things worth knowing (certificate reissued, expiring soon, password differs, ...).
     pub warnings: Vec<Warning>,
+    /// The secret of the robot the nodes pull with in the Palette layout with a private
+    /// project (Secret [`ROBOT_SECRET_SECRET`]); resolved whatever the layout, rendered only
+    /// where that layout is chosen.
+    pub robot_secret: SecretString,
 }
 
 /// The content of the `harbor-tls` secret.
@@ -142,6 +148,8 @@ pub struct Provenance {
     pub reissue_reasons: Vec<ReissueReason>,
     /// Each of Harbor's internal credentials.
     pub internal: InternalOrigins,
+    /// The nodes' robot secret.
+    pub robot_secret: Origin,
 }
 
 /// Why an existing server certificate no longer fits the cluster.

@@ -2,7 +2,7 @@
 
 use super::existing::ExistingSecrets;
 use super::generator::Generator;
-use super::{Credentials, Origin, Provenance, internal, provided, reuse};
+use super::{Credentials, Origin, Provenance, internal, provided, reuse, robot};
 use crate::error::{Result, Warning, WarningKind};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, Config, HARBOR_NAMESPACE,
@@ -24,7 +24,9 @@ impl Credentials {
     ///   and server certificate;
     /// - Harbor's internal credentials: each one the existing secrets hold, checked (see
     ///   [`crate::credentials::InternalCredential`]), else generated; the token certificate is
-    ///   reissued from its key when it expires within 30 days.
+    ///   reissued from its key when it expires within 30 days;
+    /// - the nodes' robot secret: the one in `harbor-pull-robot` when it meets Harbor's rule
+    ///   (an error when it does not), else generated.
     ///
     /// [`Credentials::provenance`] tells what happened to each item.
     pub fn resolve(
@@ -58,6 +60,7 @@ impl Credentials {
 
         let internal = internal::resolve(existing, generator)?;
         warnings.extend(internal.warnings);
+        let (robot_secret, robot_secret_origin) = robot::resolve(existing, generator)?;
 
         Ok(Credentials {
             admin_password,
@@ -69,8 +72,10 @@ impl Credentials {
                 server_certificate,
                 reissue_reasons,
                 internal: internal.origins,
+                robot_secret: robot_secret_origin,
             },
             warnings,
+            robot_secret,
         })
     }
 }

@@ -1,20 +1,31 @@
 //! Node registry mirror configuration (SPEC 7): what containerd on every node needs so images
-//! are pulled through the local Harbor.
+//! are pulled through the local Harbor, in one of two [`MirrorLayout`]s.
 //!
-//! Harbor keeps mirrored images in the project `spectro-images`, under their original registry
-//! host: `docker.io/library/nginx` is served as
-//! `spectro.registry.local:30003/spectro-images/docker.io/library/nginx`. The `node` target
-//! ([`crate::render::Target::Node`]) writes:
+//! With the default layout, [`MirrorLayout::ProxyCache`], each mirrored registry has a public
+//! proxy-cache project in Harbor named after its host: `docker.io/library/nginx` is served as
+//! `spectro.registry.local:30003/docker.io/library/nginx`, fetched from Docker Hub on the first
+//! pull and from Harbor's storage afterwards, also when Docker Hub cannot be reached. With
+//! [`MirrorLayout::SpectroImages`] (the Palette layout) the images sit under
+//! `spectro-images/<registry>/`, where Palette puts them. The bootstrap Job of the cluster
+//! targets creates either in Harbor; the `node` target ([`crate::render::Target::Node`])
+//! writes:
 //!
 //! | file | for | content |
 //! |---|---|---|
-//! | `registries.yaml` | k3s and RKE2 (`/etc/rancher/k3s/registries.yaml`, `/etc/rancher/rke2/registries.yaml`) | a mirror per registry whose endpoint is the local Harbor and whose rewrite maps `^(.*)$` to `spectro-images/<registry>/$1`; a `configs` entry for the Harbor endpoint with the admin credentials and the CA file |
-//! | `certs.d/<registry>/hosts.toml` | containerd's `config_path` (`/etc/containerd/certs.d`) | the upstream `server`, and the local Harbor as a `host` with capabilities `pull` and `resolve`, the CA file and `override_path = true` |
+//! | `registries.yaml` | k3s and RKE2 (`/etc/rancher/k3s/registries.yaml`, `/etc/rancher/rke2/registries.yaml`) | a mirror per registry whose endpoint is the local Harbor and whose rewrite maps `^(.*)$` to `<repository prefix>/$1` ([`MirrorLayout::repository_prefix`]); a `configs` entry for the Harbor endpoint with the CA file and, for a private `spectro-images` project only, the pull-only robot's name and secret |
+//! | `certs.d/<registry>/hosts.toml` | containerd's `config_path` (`/etc/containerd/certs.d`) | the upstream `server`, and the local Harbor as a `host` at `/v2/<repository prefix>` with capabilities `pull` and `resolve`, the CA file and `override_path = true` |
 //! | `ca.crt` | the path given as [`NodeOptions::ca_file`] on every node | the CA certificate of `harbor-tls` |
 //!
-//! `hosts.toml` has no credential fields. Keep the `spectro-images` project readable without
-//! login (the usual setting for a mirror) for plain containerd; k3s and RKE2 take the
-//! credentials from `registries.yaml`.
+//! No node file holds the admin password. `hosts.toml` has no credential fields: plain
+//! containerd (without k3s/RKE2) pulls anonymously, which the proxy-cache projects and a public
+//! `spectro-images` project allow.
+
+mod layout;
+
+pub use layout::{
+    MirrorLayout, PALETTE_PROJECT, PALETTE_ROBOT, UnknownLayout, UpstreamEndpoint, is_harbor_name,
+    robot_user_name,
+};
 
 use std::fmt;
 
@@ -30,16 +41,14 @@ pub const DEFAULT_MIRRORS: [&str; 5] = [
 ];
 /// Where the nodes keep the registry's CA certificate unless told otherwise.
 pub const DEFAULT_CA_FILE: &str = "/etc/harbor-edge/spectro-registry-ca.crt";
-/// The Harbor project holding the mirrored images.
-pub const MIRROR_PROJECT: &str = "spectro-images";
-
 /// An upstream registry host to mirror, e.g. `docker.io` or `registry.example.com:5000`:
-/// lower-case DNS labels and an optional port, so it is always a safe file and table name.
+/// lower-case DNS labels and an optional port, so it is always a safe file and table name, and
+/// its [`MirroredRegistry::harbor_name`] is a valid Harbor name of at most 64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MirroredRegistry(String);
 
 impl MirroredRegistry {
-    /// Checks the host name (and optional port).
+    /// Checks the host name (and optional port), and that Harbor can name it.
     pub fn new(host: &str) -> std::result::Result<Self, String> {
         let (name, port) = match host.rsplit_once(':') {
             Some((name, port)) => (name, Some(port)),
@@ -61,7 +70,20 @@ impl MirroredRegistry {
                         .chars()
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             });
-        if labels_ok {
+        let harbor_name = host.replace(':', "-");
+        if labels_ok && !layout::is_harbor_name(&harbor_name) {
+            Err(format!(
+                "{host:?} becomes the Harbor name {harbor_name:?}, which is not one \
+                 ([a-z0-9]+(?:[._-][a-z0-9]+)*: no two of `.`, `_`, `-` in a row)"
+            ))
+        } else if labels_ok && harbor_name.len() > layout::MAX_HARBOR_NAME {
+            Err(format!(
+                "{:?}... is longer than {} characters, Harbor's limit on the name of the \
+                 registry endpoint and project that mirror it",
+                host.chars().take(40).collect::<String>(),
+                layout::MAX_HARBOR_NAME
+            ))
+        } else if labels_ok {
             Ok(Self(host.to_owned()))
         } else {
             Err(format!(
@@ -92,13 +114,17 @@ impl fmt::Display for MirroredRegistry {
     }
 }
 
-/// Options of the `node` target.
+/// The registries the nodes mirror through Harbor and how (both cluster targets, whose bootstrap
+/// Job sets Harbor up for them, and the `node` target, which writes the nodes' files: render
+/// all with the same options).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeOptions {
     /// The registries to mirror, without duplicates, in the given order.
     pub mirrors: Vec<MirroredRegistry>,
     /// The absolute path of the CA certificate on the nodes.
     pub ca_file: String,
+    /// Where Harbor keeps the mirrored images (default [`MirrorLayout::ProxyCache`]).
+    pub layout: MirrorLayout,
 }
 
 impl Default for NodeOptions {
@@ -109,13 +135,14 @@ impl Default for NodeOptions {
                 .map(|host| MirroredRegistry((*host).to_owned()))
                 .collect(),
             ca_file: DEFAULT_CA_FILE.to_owned(),
+            layout: MirrorLayout::default(),
         }
     }
 }
 
 impl NodeOptions {
-    /// Options from text (the CLI's `--mirror` and `--ca-file`); an empty `mirrors` keeps the
-    /// defaults. Every problem is reported at once, with the paths `node.mirrors.N` and
+    /// Options from text (the CLI's `--mirror` and `--ca-file`) with the default layout; an
+    /// empty `mirrors` keeps the defaults. Every problem is reported at once, with the paths `node.mirrors.N` and
     /// `node.caFile`.
     pub fn new(mirrors: &[String], ca_file: Option<&str>) -> Result<Self> {
         let mut problems = Vec::new();
@@ -157,6 +184,13 @@ impl NodeOptions {
             Err(Error::Invalid(Problems(problems)))
         }
     }
+
+    /// The same options with another layout.
+    #[must_use]
+    pub fn with_layout(mut self, layout: MirrorLayout) -> Self {
+        self.layout = layout;
+        self
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +210,8 @@ mod tests {
             "x.io:99999",
             "x io",
             "x/y",
+            "xn--bcher-kva.example",
+            format!("{}.io", "a".repeat(62)).as_str(),
         ] {
             assert!(MirroredRegistry::new(bad).is_err(), "{bad}");
         }

@@ -1,8 +1,8 @@
 //! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a folder with
 //! one file per object.
 //!
-//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`; for
-//! `helm`, the two values files in [`VALUES_FOLDER`]). Keys keep the order the templates write
+//! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`, the
+//! bootstrap ConfigMap and Job; for `helm`, then the two values files in [`VALUES_FOLDER`]). Keys keep the order the templates write
 //! them in (the Helm values: the order `render/values.rs` declares). The same input gives
 //! byte-identical output.
 //!
@@ -25,8 +25,11 @@
 //! | Secret `harbor-jobservice-secret` | `14-secret-harbor-jobservice-secret.yaml` |
 //! | Secrets `harbor-registry-credentials`, `harbor-registry-secret` | `15-secret-<name>.yaml` |
 //! | Secret `harbor-database-password` | `16-secret-harbor-database-password.yaml` |
+//! | Secret `harbor-pull-robot` (Palette layout, private project) | `17-secret-harbor-pull-robot.yaml` |
 //! | Secret `kube-system/harbor-secret-values` (`k3s`) | `19-secret-harbor-secret-values.yaml` |
 //! | HelmChart `harbor` (`k3s`) | `20-helmchart-harbor.yaml` |
+//! | ConfigMap `harbor-bootstrap-<hash>` | `21-configmap-harbor-bootstrap-<hash>.yaml` |
+//! | Job `harbor-bootstrap-<hash>` | `22-job-harbor-bootstrap-<hash>.yaml` |
 //! | Helm values (`helm`) | `values/values.yaml` |
 //! | Helm values holding a secret (`helm`, mode 0600) | `values/secret-values.yaml` |
 //! | k3s/RKE2 registry mirrors (`node`) | `registries.yaml` |
@@ -90,12 +93,17 @@ pub enum ObjectKind {
     Secret,
     /// A `helm.cattle.io/v1` HelmChart (k3s/RKE2).
     HelmChart,
+    /// A `v1` ConfigMap (the bootstrap Job's script and configuration).
+    ConfigMap,
+    /// A `batch/v1` Job (the bootstrap Job that sets Harbor up as the nodes' mirror).
+    Job,
     /// The Helm values file: not a Kubernetes object.
     HelmValues,
     /// The Helm values that hold a secret (the `helm` target's second values file): not a
     /// Kubernetes object.
     HelmSecretValues,
-    /// The k3s/RKE2 `registries.yaml` (node target; holds the admin credentials).
+    /// The k3s/RKE2 `registries.yaml` (node target; holds the robot's credentials in the
+    /// Palette layout with a private project).
     RegistriesConfig,
     /// A containerd `hosts.toml` (node target; TOML).
     ContainerdHosts,
@@ -122,6 +130,8 @@ impl ObjectKind {
             ObjectKind::Namespace => "Namespace",
             ObjectKind::Secret => "Secret",
             ObjectKind::HelmChart => "HelmChart",
+            ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Job => "Job",
             ObjectKind::HelmValues => "HelmValues",
             ObjectKind::HelmSecretValues => "HelmSecretValues",
             ObjectKind::RegistriesConfig => "RegistriesConfig",
@@ -142,8 +152,9 @@ impl ObjectKind {
     /// The `apiVersion`, or `None` for what is not a Kubernetes object.
     pub fn api_version(self) -> Option<&'static str> {
         match self {
-            ObjectKind::Namespace | ObjectKind::Secret => Some("v1"),
+            ObjectKind::Namespace | ObjectKind::Secret | ObjectKind::ConfigMap => Some("v1"),
             ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
+            ObjectKind::Job => Some("batch/v1"),
             ObjectKind::HelmValues
             | ObjectKind::HelmSecretValues
             | ObjectKind::RegistriesConfig

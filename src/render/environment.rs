@@ -41,6 +41,12 @@ pub(crate) const HELM_VALUES: &str = "helm-values.yaml.j2";
 pub(crate) const HELM_SECRET_VALUES: &str = "helm-secret-values.yaml.j2";
 /// `helmchart.yaml.j2`: the k3s/RKE2 `HelmChart`.
 pub(crate) const HELMCHART: &str = "helmchart.yaml.j2";
+/// `secret-pull-robot.yaml.j2`: the secret of the nodes' robot (Palette layout).
+pub(crate) const SECRET_PULL_ROBOT: &str = "secret-pull-robot.yaml.j2";
+/// `configmap-bootstrap.yaml.j2`: the bootstrap Job's script and configuration.
+pub(crate) const CONFIGMAP_BOOTSTRAP: &str = "configmap-bootstrap.yaml.j2";
+/// `job-bootstrap.yaml.j2`: the bootstrap Job.
+pub(crate) const JOB_BOOTSTRAP: &str = "job-bootstrap.yaml.j2";
 
 /// `registries.yaml.j2`: the k3s/RKE2 registry mirrors (node target).
 pub(crate) const REGISTRIES: &str = "registries.yaml.j2";
@@ -51,7 +57,7 @@ pub(crate) const CONTAINERD_HOSTS: &str = "hosts.toml.j2";
 pub(crate) const CA_CERTIFICATE: &str = "ca.crt.j2";
 
 /// Every template, with the text built into the binary.
-pub(crate) const EMBEDDED: [(&str, &str); 18] = [
+pub(crate) const EMBEDDED: [(&str, &str); 21] = [
     (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
     (
         SECRET_TLS,
@@ -106,6 +112,18 @@ pub(crate) const EMBEDDED: [(&str, &str); 18] = [
         include_str!("../../templates/helm-secret-values.yaml.j2"),
     ),
     (HELMCHART, include_str!("../../templates/helmchart.yaml.j2")),
+    (
+        SECRET_PULL_ROBOT,
+        include_str!("../../templates/secret-pull-robot.yaml.j2"),
+    ),
+    (
+        CONFIGMAP_BOOTSTRAP,
+        include_str!("../../templates/configmap-bootstrap.yaml.j2"),
+    ),
+    (
+        JOB_BOOTSTRAP,
+        include_str!("../../templates/job-bootstrap.yaml.j2"),
+    ),
     (
         REGISTRIES,
         include_str!("../../templates/registries.yaml.j2"),

@@ -15,7 +15,7 @@
 //! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
 //! let mut expected = vec![ObjectKind::Namespace; 2];
 //! expected.extend([ObjectKind::Secret; 11]);
-//! expected.push(ObjectKind::HelmChart);
+//! expected.extend([ObjectKind::HelmChart, ObjectKind::ConfigMap, ObjectKind::Job]);
 //! assert_eq!(kinds, expected);
 //! assert!(bundle.to_yaml().contains("nodePort: 30003"));
 //! # Ok::<(), harbor_edge::Error>(())
@@ -30,8 +30,10 @@
 //! `secret-registry-secret.yaml.j2`, `secret-registry-credentials.yaml.j2`,
 //! `secret-database-password.yaml.j2`; `helm-values.yaml.j2`, `helm-secret-values.yaml.j2`
 //! (the values holding a secret), `secret-helm-values.yaml.j2` (the same for k3s, as a Secret)
-//! and `helmchart.yaml.j2`; for the node target `registries.yaml.j2`, `hosts.toml.j2` and
-//! `ca.crt.j2`. [`Renderer::from_dir`] replaces any of them by a file of the same name.
+//! and `helmchart.yaml.j2`; for the bootstrap Job (below) `secret-pull-robot.yaml.j2`,
+//! `configmap-bootstrap.yaml.j2` and `job-bootstrap.yaml.j2`; for the node target `registries.yaml.j2`, `hosts.toml.j2` and
+//! `ca.crt.j2`. [`Renderer::from_dir`] replaces any of them by a file of the same name (the
+//! bootstrap script itself, `harbor-bootstrap.py`, is not a template and is not replaced).
 //!
 //! The environment is strict: an undefined variable is an error, nothing is HTML-escaped, and
 //! the formatter prints only integers, booleans and the output of the quoting filters (the
@@ -49,13 +51,36 @@
 //! Each rendered document is parsed back before the [`Bundle`] is returned: exactly one
 //! document, `apiVersion`, `kind`, `metadata.name` and `metadata.namespace` as planned, every
 //! Secret `data` value decoding to exactly the input, the HelmChart's `valuesContent` equal to
-//! the values file and its `valuesSecrets` naming the secret values Secret. A failure is [`Error::SelfCheck`] naming the template. An override may add
-//! to an object (labels, keys), not drop or change what harbor-edge puts in.
+//! the values file and its `valuesSecrets` naming the secret values Secret, the bootstrap
+//! ConfigMap holding exactly the script and configuration, the Job its security context,
+//! secret references, volumes and container exactly. A failure is [`Error::SelfCheck`] naming
+//! the template. An override may add to an object (labels, keys), not drop or change what
+//! harbor-edge puts in.
+//!
+//! # The bootstrap Job
+//!
+//! Both cluster targets carry a Job that makes Harbor the nodes' mirror (SPEC 7) in the
+//! [`RenderOptions`]' layout ([`crate::node::MirrorLayout`]): it waits for Harbor's API, then
+//! creates, through Harbor's REST API v2.0, what is missing and changes nothing that exists.
+//!
+//! | object | holds |
+//! |---|---|
+//! | ConfigMap `harbor/harbor-bootstrap-<hash>` (immutable) | `harbor-bootstrap.py` (Python 3, standard library only) and `config.json`: the Harbor URL `https://harbor.harbor.svc[:<https port>]` (the chart's Service), the name the certificate is checked for (`spectro.registry.local`), the CA file, the wait bound, and the registry endpoints and proxy-cache projects (`proxy-cache`) or the project and robot (`spectro-images`) |
+//! | Job `harbor/harbor-bootstrap-<hash>` | `python3 -I -B` on the script as user 65534, read-only root file system, no capability, `RuntimeDefault` seccomp, no service account token; admin password and robot secret from `secretKeyRef`; only `ca.crt` of `harbor-tls` mounted; `backoffLimit` 6, `ttlSecondsAfterFinished` a week |
+//! | Secret `harbor/harbor-pull-robot` (private `spectro-images` project only) | `HARBOR_ROBOT_SECRET`, which the Job sets on `robot$spectro-images+edge-nodes` |
+//!
+//! `<hash>` is ten hex digits of a SHA-256 of the configuration, the script, the image and the
+//! robot secret: a change in any makes a new Job (a Job's pod template is immutable) and a new
+//! ConfigMap, and the same inputs give the same name. Each pod waits up to 10 minutes (60
+//! tries, 10 s apart) for the API; with the retries Kubernetes spaces out, a Harbor that is
+//! still installing gets about 80 minutes.
 
+mod bootstrap;
 mod check;
 mod emit;
 mod environment;
 mod filters;
+mod image;
 mod node;
 mod objects;
 mod values;
@@ -66,6 +91,8 @@ use std::str::FromStr;
 
 use minijinja::Environment;
 
+pub use bootstrap::BOOTSTRAP_NAME;
+pub use image::{BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
 pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 
 use crate::Config;
@@ -144,6 +171,45 @@ impl FromStr for Target {
     }
 }
 
+/// What a render needs besides the configuration and credentials: the mirrors and their layout
+/// (the bootstrap Job sets Harbor up for them; the `node` target writes the nodes' files for
+/// them) and the bootstrap Job's image. Render every target of a cluster with the same options.
+///
+/// ```
+/// use harbor_edge::node::{MirrorLayout, NodeOptions};
+/// use harbor_edge::render::{BootstrapImage, RenderOptions};
+///
+/// let options = RenderOptions::default()
+///     .with_node(NodeOptions::default().with_layout(MirrorLayout::SpectroImages { public: false }))
+///     .with_bootstrap_image(BootstrapImage::new("registry.example.com/python:3.13-alpine")?);
+/// assert_eq!(options.node.layout.as_str(), "spectro-images");
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Mirrored registries, layout and the CA path on the nodes (default: the five usual
+    /// registries, [`crate::node::MirrorLayout::ProxyCache`]).
+    pub node: NodeOptions,
+    /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
+    pub bootstrap_image: BootstrapImage,
+}
+
+impl RenderOptions {
+    /// The same options with these node options.
+    #[must_use]
+    pub fn with_node(mut self, node: NodeOptions) -> Self {
+        self.node = node;
+        self
+    }
+
+    /// The same options with another bootstrap image.
+    #[must_use]
+    pub fn with_bootstrap_image(mut self, image: BootstrapImage) -> Self {
+        self.bootstrap_image = image;
+        self
+    }
+}
+
 /// Renders bundles from the templates. Cheap to reuse for many renders.
 #[derive(Clone)]
 pub struct Renderer {
@@ -181,28 +247,41 @@ impl Renderer {
         &self.overridden
     }
 
-    /// Renders and self-checks every object of `target`, in apply order: namespaces, secrets,
-    /// then the values file (`helm`) or the `HelmChart` (`k3s`); for `node`, the files of
-    /// [`Renderer::render_node`] with the default [`NodeOptions`].
+    /// Renders and self-checks every object of `target` with the default [`RenderOptions`]: see
+    /// [`Renderer::render_with`].
     pub fn render(
         &self,
         config: &Config,
         credentials: &Credentials,
         target: Target,
     ) -> Result<Bundle> {
+        self.render_with(config, credentials, target, &RenderOptions::default())
+    }
+
+    /// Renders and self-checks every object of `target`, in apply order: namespaces, secrets,
+    /// the `HelmChart` (`k3s`), the bootstrap ConfigMap and Job, then the values files
+    /// (`helm`); for `node`, the files of [`Renderer::render_node`].
+    pub fn render_with(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        target: Target,
+        options: &RenderOptions,
+    ) -> Result<Bundle> {
         match target {
-            Target::Node => self.render_node(config, credentials, &NodeOptions::default()),
-            Target::Helm | Target::K3s => self.render_cluster(config, credentials, target),
+            Target::Node => self.render_node(config, credentials, &options.node),
+            Target::Helm | Target::K3s => self.render_cluster(config, credentials, target, options),
         }
     }
 
-    /// `helm` and `k3s`: namespaces, secrets, then the values files (`helm`), or the secret
-    /// values Secret and the `HelmChart` (`k3s`).
+    /// `helm` and `k3s`: namespaces, secrets, the secret values Secret and the `HelmChart`
+    /// (`k3s`), the bootstrap objects, then the values files (`helm`).
     fn render_cluster(
         &self,
         config: &Config,
         credentials: &Credentials,
         target: Target,
+        options: &RenderOptions,
     ) -> Result<Bundle> {
         let values = HelmValues::from_config(config);
         let planned_values = objects::helm_values(&values).map_err(|error| Error::SelfCheck {
@@ -215,18 +294,25 @@ impl Renderer {
             credentials,
         )))?;
 
-        let mut rendered = Vec::with_capacity(15);
+        let bootstrap =
+            bootstrap::plan(config, credentials, &options.node, &options.bootstrap_image);
+
+        let mut rendered = Vec::with_capacity(18);
         for planned in objects::namespaces(config)
             .into_iter()
             .chain(objects::secrets(config, credentials))
             .chain(objects::internal_secrets(credentials))
+            .chain(bootstrap.robot_secret)
         {
             rendered.push(self.render_one(planned)?);
         }
         if target == Target::K3s {
             rendered.push(self.render_one(objects::secret_values_secret(secret_values.text()))?);
             rendered.push(self.render_one(objects::helmchart(values_object.text()))?);
-        } else {
+        }
+        rendered.push(self.render_one(bootstrap.config_map)?);
+        rendered.push(self.render_one(bootstrap.job)?);
+        if target == Target::Helm {
             rendered.push(values_object);
             rendered.push(secret_values);
         }

@@ -8,27 +8,27 @@ use super::objects::{Expect, Planned};
 use super::values::registry_endpoint;
 use crate::Config;
 use crate::credentials::Credentials;
-use crate::model::ADMIN_USER;
-use crate::node::{MIRROR_PROJECT, MirroredRegistry, NodeOptions};
+use crate::node::{MirroredRegistry, NodeOptions};
 use crate::output::ObjectKind;
 
 /// The rewrite k3s applies to every repository path of a mirrored registry.
 const REWRITE_PATTERN: &str = "^(.*)$";
 
-/// `spectro-images/<registry>/$1`: where Harbor keeps the registry's images.
-fn rewrite(registry: &MirroredRegistry) -> String {
-    format!("{MIRROR_PROJECT}/{registry}/$1")
+/// `<repository prefix>/$1`: where Harbor keeps the registry's images in the layout.
+fn rewrite(options: &NodeOptions, registry: &MirroredRegistry) -> String {
+    format!("{}/$1", options.layout.repository_prefix(registry))
 }
 
 /// The expectation that a document holds at least `expected`. Plain JSON data always has a
 /// YAML form, so the conversion cannot fail; `Null` would fail the check rather than pass it.
-fn contains(expected: &serde_json::Value) -> Expect {
+pub(super) fn contains(expected: &serde_json::Value) -> Expect {
     Expect::Contains {
         values: serde_yaml::to_value(expected).unwrap_or(serde_yaml::Value::Null),
     }
 }
 
-/// `registries.yaml`.
+/// `registries.yaml`: the robot's credentials only where the layout has a robot (a private
+/// `spectro-images` project), never the admin's.
 pub(crate) fn registries(
     config: &Config,
     credentials: &Credentials,
@@ -36,11 +36,16 @@ pub(crate) fn registries(
 ) -> Planned {
     let endpoint = registry_endpoint(config);
     let endpoint_url = format!("https://{endpoint}");
-    let password = credentials.admin_password.expose();
+    let auth = options
+        .layout
+        .node_user()
+        .map(|username| (username, credentials.robot_secret.expose()));
     let mirrors: Vec<_> = options
         .mirrors
         .iter()
-        .map(|registry| context! { registry => registry.as_str(), rewrite => rewrite(registry) })
+        .map(|registry| {
+            context! { registry => registry.as_str(), rewrite => rewrite(options, registry) }
+        })
         .collect();
     let mirror_entries: serde_json::Map<String, serde_json::Value> = options
         .mirrors
@@ -48,19 +53,17 @@ pub(crate) fn registries(
         .map(|registry| {
             let mirror = serde_json::json!({
                 "endpoint": [&endpoint_url],
-                "rewrite": { REWRITE_PATTERN: rewrite(registry) },
+                "rewrite": { REWRITE_PATTERN: rewrite(options, registry) },
             });
             (registry.as_str().to_owned(), mirror)
         })
         .collect();
+    let mut endpoint_config = serde_json::json!({ "tls": { "ca_file": &options.ca_file } });
+    if let Some((username, password)) = &auth {
+        endpoint_config["auth"] = serde_json::json!({ "username": username, "password": password });
+    }
     let mut configs = serde_json::Map::new();
-    configs.insert(
-        endpoint.clone(),
-        serde_json::json!({
-            "auth": { "username": ADMIN_USER, "password": password },
-            "tls": { "ca_file": &options.ca_file },
-        }),
-    );
+    configs.insert(endpoint.clone(), endpoint_config);
     let expected = serde_json::json!({ "mirrors": mirror_entries, "configs": configs });
     Planned {
         template: t::REGISTRIES,
@@ -73,8 +76,7 @@ pub(crate) fn registries(
             endpoint => &endpoint,
             endpoint_url => &endpoint_url,
             rewrite_pattern => REWRITE_PATTERN,
-            username => ADMIN_USER,
-            password => password,
+            auth => auth.as_ref().map(|(username, password)| context! { username, password => *password }),
             ca_file => &options.ca_file,
         },
         expect: contains(&expected),
@@ -90,7 +92,10 @@ pub(crate) fn containerd_hosts(config: &Config, options: &NodeOptions) -> Vec<Pl
         .map(|registry| {
             // With `override_path`, containerd uses the host URL as the API root: it must hold
             // `/v2` and the project path the images live under.
-            let host_url = format!("https://{endpoint}/v2/{MIRROR_PROJECT}/{registry}");
+            let host_url = format!(
+                "https://{endpoint}/v2/{}",
+                options.layout.repository_prefix(registry)
+            );
             let server = registry.upstream_url();
             let mut hosts = serde_json::Map::new();
             hosts.insert(

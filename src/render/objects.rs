@@ -377,7 +377,7 @@ fn chart() -> Value {
 
 /// `NN-kind-name.yaml`: `NN` orders namespaces (0x), secrets (1x), the rest (2x) the way they
 /// are applied; the name is reduced to `[a-z0-9.-]` so it is always a plain file name.
-fn file_name(order: usize, kind: ObjectKind, name: &str) -> String {
+pub(super) fn file_name(order: usize, kind: ObjectKind, name: &str) -> String {
     let name: String = name
         .chars()
         .map(|c| match c {

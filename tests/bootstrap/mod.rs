@@ -1,6 +1,7 @@
-//! Runs the bootstrap script (`templates/harbor-bootstrap.py`, the file the Job embeds) against
-//! `harbor_standin.py`, a stand-in for Harbor's API that checks every request against Harbor's
-//! API document.
+//! Runs the bootstrap Job's script against `harbor_standin.py`, a stand-in for Harbor's API that
+//! checks every request against Harbor's API document. Script and configuration are the data of
+//! the ConfigMap harbor-edge renders (reproducible mode), byte for byte; only where Harbor is and
+//! how long to wait are pointed at the stand-in.
 //!
 //! The document is not in the repository: `HARBOR_API_DOC` names it (CI points it at
 //! `harbor-2.15.1-api-swagger.yaml`). Without it, or without `python3`, the tests skip with a
@@ -16,10 +17,11 @@ use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use harbor_edge::{Credentials, Generator, Macros, PackInput};
+use harbor_edge::node::{MirrorLayout, NodeOptions};
+use harbor_edge::render::{RenderOptions, Renderer, Target};
+use harbor_edge::{Config, Credentials, Generator, Macros, ObjectKind, PackInput};
 use serde_json::{Value, json};
 
-pub const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/harbor-bootstrap.py");
 pub const STANDIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/bootstrap/harbor_standin.py"
@@ -37,9 +39,12 @@ pub struct Setup {
     pub server_key: String,
     /// A CA that did not sign the server certificate.
     pub other_ca: String,
-    /// The admin password and a robot secret, as harbor-edge generates them.
+    /// The admin password and the robot secret, as harbor-edge generates them.
     pub admin_password: String,
     pub robot_secret: String,
+    /// The cluster the Job is rendered for (VIP 127.0.0.1) and its credentials.
+    pub config: Config,
+    pub credentials: Credentials,
 }
 
 /// The shared setup, or `None` (after printing why) when a prerequisite is missing. Under
@@ -105,7 +110,9 @@ fn prepare() -> Result<Setup, String> {
         server_key: cluster.tls.private_key.expose().to_owned(),
         other_ca: other.tls.ca_certificate.clone(),
         admin_password: cluster.admin_password.expose().to_owned(),
-        robot_secret: other.admin_password.expose().to_owned(),
+        robot_secret: cluster.robot_secret.expose().to_owned(),
+        config,
+        credentials: cluster,
     })
 }
 
@@ -124,6 +131,8 @@ pub struct StandInOptions {
     pub seed: Option<Value>,
     /// The admin password the stand-in accepts, when not the setup's.
     pub admin_password: Option<String>,
+    /// The server certificate chain and key (PEM), when not the setup's.
+    pub certificate: Option<(String, String)>,
 }
 
 /// A running stand-in on 127.0.0.1 (a port of its own), killed on drop.
@@ -139,8 +148,12 @@ impl StandIn {
     pub fn start(setup: &Setup, dir: &Path, options: StandInOptions) -> StandIn {
         let cert = dir.join("server.crt");
         let key = dir.join("server.key");
-        fs::write(&cert, &setup.server_chain).expect("write certificate");
-        fs::write(&key, &setup.server_key).expect("write key");
+        let (chain, private_key) = options
+            .certificate
+            .clone()
+            .unwrap_or_else(|| (setup.server_chain.clone(), setup.server_key.clone()));
+        fs::write(&cert, chain).expect("write certificate");
+        fs::write(&key, private_key).expect("write key");
         let log = dir.join("requests.jsonl");
         let state = dir.join("state.json");
         let stderr = dir.join("standin.stderr");
@@ -320,18 +333,21 @@ impl Run {
     }
 }
 
-/// Runs the script as the Job does (`python3 -I -B script config.json`), with only PATH and
-/// the given variables in its environment and an empty working directory that must stay empty.
-/// Checks that no secret from the environment shows in its output.
-pub fn run_script(setup: &Setup, dir: &Path, config: &Value, env: &[(&str, &str)]) -> Run {
+/// Runs the script as the Job does (`python3 -I -B harbor-bootstrap.py config.json`), with only
+/// PATH and the given variables in its environment and an empty working directory that must
+/// stay empty. Checks that no secret from the environment shows in its output.
+pub fn run_script(setup: &Setup, dir: &Path, job: &Job, env: &[(&str, &str)]) -> Run {
     static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let config_path = dir.join(format!("config-{n}.json"));
     fs::write(
         &config_path,
-        serde_json::to_vec_pretty(config).expect("JSON"),
+        serde_json::to_vec_pretty(&job.config).expect("JSON"),
     )
     .expect("config");
+    let script_path = dir.join(format!("script-{n}/{SCRIPT_KEY}"));
+    fs::create_dir(script_path.parent().expect("folder")).expect("script folder");
+    fs::write(&script_path, &job.script).expect("script");
     let cwd = dir.join(format!("cwd-{n}"));
     fs::create_dir(&cwd).expect("working dir");
     let stdout = dir.join(format!("stdout-{n}"));
@@ -339,7 +355,8 @@ pub fn run_script(setup: &Setup, dir: &Path, config: &Value, env: &[(&str, &str)
 
     let mut command = python(setup);
     command
-        .args(["-I", "-B", SCRIPT])
+        .args(["-I", "-B"])
+        .arg(&script_path)
         .arg(&config_path)
         .current_dir(&cwd)
         .env_clear()
@@ -428,8 +445,79 @@ pub fn write_ca(dir: &Path, pem: &str) -> PathBuf {
     path
 }
 
-/// The mirrored upstreams of the tests: the five defaults and a registry with a port, with the
-/// provider type and URL Harbor's adapters expect and a project named after the host.
+/// The ConfigMap's keys, as the Job's command names them.
+pub const SCRIPT_KEY: &str = "harbor-bootstrap.py";
+pub const CONFIG_KEY: &str = "config.json";
+
+/// The bootstrap ConfigMap's data: the script and its configuration.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub script: String,
+    pub config: Value,
+}
+
+/// Renders the k3s target for the setup's cluster with these mirrors and layout (reproducible
+/// mode) and returns the bootstrap ConfigMap's data as rendered.
+pub fn rendered(setup: &Setup, layout: MirrorLayout, hosts: &[&str]) -> Job {
+    let mirrors: Vec<String> = hosts.iter().map(|host| (*host).to_owned()).collect();
+    let node = NodeOptions::new(&mirrors, None)
+        .expect("test mirrors are valid")
+        .with_layout(layout);
+    let bundle = Renderer::embedded()
+        .render_with(
+            &setup.config,
+            &setup.credentials,
+            Target::K3s,
+            &RenderOptions::default().with_node(node),
+        )
+        .expect("renders");
+    let config_maps: Vec<_> = bundle
+        .objects()
+        .iter()
+        .filter(|object| object.kind() == ObjectKind::ConfigMap)
+        .collect();
+    assert_eq!(config_maps.len(), 1, "one bootstrap ConfigMap");
+    let document: Value = serde_yaml::from_str(config_maps[0].text()).expect("ConfigMap parses");
+    let data = |key: &str| {
+        document["data"][key]
+            .as_str()
+            .unwrap_or_else(|| panic!("ConfigMap data.{key}"))
+            .to_owned()
+    };
+    Job {
+        script: data(SCRIPT_KEY),
+        config: serde_json::from_str(&data(CONFIG_KEY)).expect("config.json is JSON"),
+    }
+}
+
+/// `job` pointed at the stand-in: its URL, the CA file written for the test, and a short wait
+/// so that failing tests are fast. The server name checked stays the rendered one.
+pub fn point_at(mut job: Job, stand_in: &StandIn, ca: &Path) -> Job {
+    job.config["harbor_url"] = json!(stand_in.url());
+    job.config["ca_file"] = json!(ca);
+    job.config["wait"] = json!({"attempts": 8, "interval_seconds": 0.02});
+    job.config["request_timeout_seconds"] = json!(10);
+    job
+}
+
+/// The proxy-cache Job for these mirrors, pointed at the stand-in.
+pub fn proxy_cache_job(setup: &Setup, stand_in: &StandIn, ca: &Path, hosts: &[&str]) -> Job {
+    point_at(
+        rendered(setup, MirrorLayout::ProxyCache, hosts),
+        stand_in,
+        ca,
+    )
+}
+
+/// The Palette-layout Job, pointed at the stand-in.
+pub fn palette_job(setup: &Setup, stand_in: &StandIn, ca: &Path, public: bool) -> Job {
+    let layout = MirrorLayout::SpectroImages { public };
+    point_at(rendered(setup, layout, &["docker.io"]), stand_in, ca)
+}
+
+/// What the proxy-cache configuration must hold for these mirrors, written out independently
+/// of harbor-edge: the provider type and URL Harbor's adapters expect, and a project and
+/// endpoint named after the host with a port's ':' as '-'.
 pub fn upstreams(hosts: &[&str]) -> Vec<Value> {
     hosts
         .iter()
@@ -446,6 +534,7 @@ pub fn upstreams(hosts: &[&str]) -> Vec<Value> {
         .collect()
 }
 
+/// The five default mirrors and a registry with a port.
 pub const HOSTS: [&str; 6] = [
     "docker.io",
     "gcr.io",
@@ -454,27 +543,3 @@ pub const HOSTS: [&str; 6] = [
     "registry.k8s.io",
     "registry.example.com:5000",
 ];
-
-/// A config for the proxy-cache layout; the wait is short so that failing tests are fast.
-pub fn proxy_cache_config(stand_in: &StandIn, ca: &Path, upstreams: Vec<Value>) -> Value {
-    json!({
-        "harbor_url": stand_in.url(),
-        "ca_file": ca,
-        "wait": {"attempts": 8, "interval_seconds": 0.02},
-        "request_timeout_seconds": 10,
-        "layout": "proxy-cache",
-        "upstreams": upstreams,
-    })
-}
-
-/// A config for the Palette layout.
-pub fn palette_config(stand_in: &StandIn, ca: &Path, public: bool, robot: Option<&str>) -> Value {
-    json!({
-        "harbor_url": stand_in.url(),
-        "ca_file": ca,
-        "wait": {"attempts": 8, "interval_seconds": 0.02},
-        "request_timeout_seconds": 10,
-        "layout": "spectro-images",
-        "palette": {"project": "spectro-images", "public": public, "robot": robot},
-    })
-}

@@ -93,11 +93,13 @@ pub fn seeded() -> &'static Credentials {
     })
 }
 
-/// YAML documents of a `k3s` or `helm` bundle ([`every_yaml_document`]): two namespaces, the
-/// three Secrets of SPEC 5, seven Secrets of Harbor's internal credentials, and the secret
-/// values Secret and the `HelmChart` (k3s, all in [`Bundle::to_yaml`]) or the two values files
-/// (helm, which [`Bundle::to_yaml`] leaves out).
-pub const DOCUMENTS: usize = 14;
+/// YAML documents of a `k3s` or `helm` bundle ([`every_yaml_document`]) with the default mirror
+/// layout: two namespaces, the three Secrets of SPEC 5, seven Secrets of Harbor's internal
+/// credentials, the bootstrap ConfigMap and Job, and the secret values Secret and the
+/// `HelmChart` (k3s, all in [`Bundle::to_yaml`]) or the two values files (helm, which
+/// [`Bundle::to_yaml`] leaves out). The Palette layout with a private project adds the robot's
+/// Secret.
+pub const DOCUMENTS: usize = 16;
 
 /// The rendered Secrets of Harbor's internal credentials from [`seeded`] (and the k3s secret
 /// values Secret), as a YAML stream.
@@ -146,12 +148,14 @@ pub fn credentials_with_password(password: &str) -> Credentials {
         },
         internal: seeded().internal.clone(),
         warnings: Vec::new(),
+        robot_secret: seeded().robot_secret.clone(),
         provenance: Provenance {
             password: Origin::Provided,
             ca: Origin::Provided,
             server_certificate: Origin::Provided,
             reissue_reasons: Vec::new(),
             internal: seeded().provenance.internal.clone(),
+            robot_secret: Origin::Generated,
         },
     }
 }

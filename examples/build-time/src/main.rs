@@ -24,10 +24,11 @@ mod tests {
             })
             .collect();
         // Two namespaces; harbor-tls, the admin password, registry-info, seven Secrets of
-        // Harbor's internal credentials and the secret values Secret; the HelmChart.
+        // Harbor's internal credentials and the secret values Secret; the HelmChart; the
+        // bootstrap ConfigMap and Job.
         let mut expected = vec!["Namespace"; 2];
         expected.extend(["Secret"; 11]);
-        expected.push("HelmChart");
+        expected.extend(["HelmChart", "ConfigMap", "Job"]);
         assert_eq!(kinds, expected);
         assert!(MANIFESTS.contains("nodePort: 30443"));
         assert!(MANIFESTS.contains("valuesSecrets:"));
