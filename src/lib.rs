@@ -55,8 +55,8 @@
 //! // Render: namespaces, secrets (Harbor's internal credentials included) and the HelmChart,
 //! // each parsed back and checked.
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
-//! assert_eq!(bundle.objects().len(), 14);
-//! assert_eq!(bundle.objects()[13].kind(), ObjectKind::HelmChart);
+//! assert_eq!(bundle.objects().len(), 16);
+//! assert_eq!(bundle.objects()[15].kind(), ObjectKind::HelmChart);
 //!
 //! // Output: one stream for the k3s auto-deploy folder (or `write_dir`, `to_json`).
 //! let stream = bundle.to_yaml();
@@ -94,6 +94,7 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
+pub mod certificate;
 mod collector;
 pub mod credentials;
 mod error;
@@ -108,9 +109,11 @@ mod secret;
 mod suggest;
 pub mod validation;
 
+pub use certificate::CertificateSummary;
 pub use credentials::{
-    Credentials, ExistingSecrets, Generator, InternalCredential, InternalCredentials,
-    InternalOrigins, Origin, Provenance, ReissueReason, TlsMaterial,
+    CredentialCheck, Credentials, ExistingSecrets, Generator, InternalCredential,
+    InternalCredentials, InternalOrigins, Origin, Provenance, ReissueReason, Rotatable, Rotation,
+    TlsMaterial,
 };
 pub use error::{
     CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,
@@ -121,7 +124,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, RenderedObject, WriteOptions};
+pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
 pub use render::{Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -14,7 +14,7 @@
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
 //! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
 //! let mut expected = vec![ObjectKind::Namespace; 2];
-//! expected.extend([ObjectKind::Secret; 11]);
+//! expected.extend([ObjectKind::Secret; 13]);
 //! expected.push(ObjectKind::HelmChart);
 //! assert_eq!(kinds, expected);
 //! assert!(bundle.to_yaml().contains("nodePort: 30003"));
@@ -181,6 +181,53 @@ impl Renderer {
         &self.overridden
     }
 
+    /// Renders several targets from one set of credentials (SPEC 4.1): the node files and the
+    /// cluster objects then agree, whatever was generated. Write them with
+    /// [`crate::output::write_targets`], one subfolder per target.
+    ///
+    /// The node target without a cluster target refuses credentials made in this run that the
+    /// node files carry (the CA, the admin password): the cluster does not have them, and the
+    /// nodes would then fail TLS (or log in) against Harbor. Resolve the credentials from the
+    /// cluster's Secrets (the stream or folder the cluster target wrote) instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for that refusal or an empty or repeated target list; the errors of
+    /// [`Renderer::render`] otherwise.
+    pub fn render_targets(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        targets: &[Target],
+        node_options: &NodeOptions,
+    ) -> Result<Vec<Bundle>> {
+        if targets.is_empty() {
+            return Err(Error::Usage {
+                message: "no target to render".to_owned(),
+            });
+        }
+        for (index, target) in targets.iter().enumerate() {
+            if targets[..index].contains(target) {
+                return Err(Error::Usage {
+                    message: format!("the {target} target is given twice"),
+                });
+            }
+        }
+        let with_cluster = targets
+            .iter()
+            .any(|target| Target::CLUSTER.contains(target));
+        if targets.contains(&Target::Node) && !with_cluster {
+            check_node_credentials(credentials)?;
+        }
+        targets
+            .iter()
+            .map(|&target| match target {
+                Target::Node => self.render_node(config, credentials, node_options),
+                cluster => self.render_cluster(config, credentials, cluster),
+            })
+            .collect()
+    }
+
     /// Renders and self-checks every object of `target`, in apply order: namespaces, secrets,
     /// then the values file (`helm`) or the `HelmChart` (`k3s`); for `node`, the files of
     /// [`Renderer::render_node`] with the default [`NodeOptions`].
@@ -270,4 +317,31 @@ impl Renderer {
             yaml,
         ))
     }
+}
+
+/// The node files alone must not carry a credential made in this run: the cluster has not
+/// got it.
+fn check_node_credentials(credentials: &Credentials) -> Result<()> {
+    let provenance = &credentials.provenance;
+    let made: Vec<&str> = [
+        (provenance.ca, "the CA (ca.crt)"),
+        (provenance.password, "the admin password (registries.yaml)"),
+    ]
+    .into_iter()
+    .filter(|(origin, _)| origin.is_new())
+    .map(|(_, what)| what)
+    .collect();
+    if made.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "the node target needs the cluster's credentials, and {} would be made up here: \
+             the nodes would then not trust (or log in to) the cluster's Harbor. Render the \
+             cluster and the nodes in one run (--target k3s,node --out DIR), or pass what the \
+             cluster target wrote: --existing cluster.yaml (its stream), --out DIR (a folder \
+             holding its render), or the cluster's Secrets (kubectl get secret -A -o yaml)",
+            made.join(" and ")
+        ),
+    })
 }
