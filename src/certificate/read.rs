@@ -448,9 +448,13 @@ fn capped(text: &str) -> String {
     text.chars().take(40).collect()
 }
 
-/// A hint for text that holds no PEM block but is base64 of PEM (a Secret's `data` value
-/// pasted as it is).
+/// A hint for text that holds no complete PEM block: a block cut short, or base64 of PEM (a
+/// Secret's `data` value pasted as it is).
 fn base64_hint(text: &str) -> &'static str {
+    if text.contains("-----BEGIN") {
+        return " (a `-----BEGIN` line is there, but its block does not end with a matching \
+                `-----END` line: was it cut short when copying?)";
+    }
     use base64::Engine as _;
     let compact: Zeroizing<String> =
         Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
@@ -660,6 +664,15 @@ mod tests {
             "spectro.registry.local"
         ));
         assert!(!host_matches("*.local", "spectro.registry.local"));
+    }
+
+    #[test]
+    fn base64_of_pem_earns_a_hint() {
+        use base64::Engine as _;
+        let pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(pem);
+        assert!(base64_hint(&encoded).contains("base64 -d"));
+        assert_eq!(base64_hint("plain words"), "");
     }
 
     #[test]

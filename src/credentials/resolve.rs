@@ -269,11 +269,13 @@ fn existing_password<'a>(
 /// refused (SPEC 4.3).
 fn check_validity_start(start: OffsetDateTime, now: OffsetDateTime) -> Result<()> {
     let end = add_years(start, VALIDITY_YEARS);
+    // The day is enough to explain, and keeps the message the same from run to run.
+    let today = now.date();
     let problem = if start > now {
         Some(format!(
-            "is {}, after the current time {}: certificates made from it are not valid yet",
-            rfc3339(start),
-            rfc3339(now)
+            "is {}, after the current time (today is {today}): certificates made from it are \
+             not valid yet",
+            rfc3339(start)
         ))
     } else if end <= start {
         Some(format!(
@@ -282,15 +284,14 @@ fn check_validity_start(start: OffsetDateTime, now: OffsetDateTime) -> Result<()
         ))
     } else if end - now < Duration::days(365) {
         Some(format!(
-            "is {}: certificates made from it end on {}, {} a year from the current time {}",
+            "is {}: certificates made from it end on {}, {} (today is {today})",
             rfc3339(start),
             rfc3339(end),
             if end < now {
-                "already, not"
+                "already past"
             } else {
-                "less than"
-            },
-            rfc3339(now)
+                "less than a year from now"
+            }
         ))
     } else {
         None

@@ -213,13 +213,21 @@ impl TestCa {
 pub fn shared_internal() -> &'static ExistingSecrets {
     static SHARED: OnceLock<ExistingSecrets> = OnceLock::new();
     SHARED.get_or_init(|| {
+        ExistingSecrets::from_yaml_str(internal_secrets_yaml_shared()).expect("reads back")
+    })
+}
+
+/// The YAML text of [`shared_internal`].
+pub fn internal_secrets_yaml_shared() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
         let credentials = Credentials::resolve(
             &config("10.10.1.5", &[]),
             None,
             &mut Generator::reproducible(7, None),
         )
         .expect("credentials");
-        ExistingSecrets::from_yaml_str(&internal_secrets_yaml(&credentials)).expect("reads back")
+        internal_secrets_yaml(&credentials)
     })
 }
 
