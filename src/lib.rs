@@ -13,7 +13,7 @@
 //! |---|---|---|
 //! | input: a bare `harbor-config` document or pack values, with a `cluster` context | [`PackInput::from_yaml_str`] | [`input`] |
 //! | validation: macros, JSON schema, typed model, semantic rules, defaults | [`PackInput::resolve`] | [`validation`], [`model`] |
-//! | credentials: provided, reused from existing secrets, or generated | [`Credentials::resolve`] | [`credentials`] |
+//! | credentials: provided or reused (checked as a Go client would: [`certificate`]), generated, or rotated on request | [`Credentials::resolve`] | [`credentials`] |
 //! | render: minijinja templates, quoting filters, self-check of every document | [`Renderer::render`] | [`render`] |
 //! | output: one YAML stream of Kubernetes objects, JSON, or a folder of files written atomically as a set | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
 //!
@@ -85,8 +85,10 @@
 //!
 //! The build script then runs the pipeline above and writes the stream into `OUT_DIR`, where
 //! the crate picks it up with `include_str!(concat!(env!("OUT_DIR"), "/harbor-k3s.yaml"))`. Pass
-//! the cluster's existing secrets ([`ExistingSecrets`]) so a rebuild reuses the credentials
-//! instead of generating new ones, and keep the output as secret as the cluster's secrets.
+//! the cluster's existing secrets ([`ExistingSecrets::from_yaml_str`], or an earlier output
+//! folder with [`output::read_existing_secrets`]) so a rebuild reuses the credentials instead
+//! of generating new ones ([`Credentials::resolve`] never replaces one; [`Rotation`] does, on
+//! request), and keep the output as secret as the cluster's secrets.
 //! The repository's `examples/build-time/` is such a crate, and `examples/library.rs` walks
 //! through the API (`cargo run --example library`).
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use harbor_edge::output::read_owned_files;
+use harbor_edge::output::read_existing_secrets;
 use harbor_edge::{
     CertificateSummary, Config, CredentialCheck, Credentials, Error, ExistingSecrets, Generator,
     InternalCredential, Origin, Provenance, Rotation, SecretString,
@@ -77,15 +77,7 @@ impl CredentialArgs {
         let mut existing = ExistingSecrets::new();
         let mut read_folder = None;
         if let Some(dir) = folder.filter(|_| self.existing.is_none()) {
-            // The folder's files as one stream: one source, named once in messages.
-            let mut stream = zeroize::Zeroizing::new(String::new());
-            for file in read_owned_files(dir)? {
-                stream.push_str("---\n");
-                stream.push_str(file.text());
-                stream.push('\n');
-            }
-            let mut earlier = ExistingSecrets::new();
-            earlier.add_yaml_str(&stream, &format!("earlier render in {}", dir.display()))?;
+            let earlier = read_existing_secrets(dir)?;
             // A folder without Secrets (a node folder, say) has nothing to keep.
             if !earlier.is_empty() {
                 existing.extend(earlier);

@@ -27,9 +27,10 @@ const REMEMBERED: usize = 12;
 /// Values come from `data` (base64) and `stringData` (plain text; it wins, as in the API
 /// server). Every value is held as a [`SecretString`]; `Debug` shows names only.
 ///
-/// Several sources can be read into one set ([`ExistingSecrets::add_yaml_str`]): the files of
-/// an earlier render in an output folder (see [`crate::output::read_owned_files`]), then the
-/// Secrets of the cluster; a later Secret of the same name and namespace wins. A source that
+/// Several sources can be read into one set ([`ExistingSecrets::add_yaml_str`],
+/// [`ExistingSecrets::extend`]): an earlier render in an output folder (see
+/// [`crate::output::read_existing_secrets`]), then the Secrets of the cluster; a later Secret of
+/// the same name and namespace wins. A source that
 /// holds none of the Secrets harbor-edge reads earns a warning naming what it held
 /// ([`crate::WarningKind::ExistingUnused`]).
 ///

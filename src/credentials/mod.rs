@@ -14,8 +14,8 @@
 //! Credentials are state (SPEC 4.1): nothing that exists is replaced unless a [`Rotation`]
 //! names it ([`Credentials::resolve_with`]). To keep them from one render to the next, pass
 //! what the earlier render wrote back in: its output folder
-//! ([`crate::output::read_owned_files`]) or stream, and the cluster's Secrets, all read into
-//! one [`ExistingSecrets`] ([`ExistingSecrets::add_yaml_str`]).
+//! ([`crate::output::read_existing_secrets`]) or stream, or the cluster's Secrets
+//! ([`ExistingSecrets::from_yaml_str`]).
 //!
 //! Trust (SPEC 4.3): provided and reused certificates pass the same checks, those a Go client
 //! (containerd, Docker) applies: the chain verified by signature up to the root in `ca.crt`,

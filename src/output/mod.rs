@@ -18,8 +18,10 @@
 //! |---|---|
 //! | Namespace `harbor` | `00-namespace-harbor.yaml` |
 //! | Namespace `cluster-<uid>` | `01-namespace-cluster-<uid>.yaml` |
+//! | Secret `harbor-ca-download` (`ca.crt` for core's CA download) | `10-secret-harbor-ca-download.yaml` |
 //! | Secret `harbor-tls` | `10-secret-harbor-tls.yaml` |
 //! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
+//! | Secret `cluster-<uid>/harbor-ca` (the CA key; only when known) | `12-secret-harbor-ca.yaml` |
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
 //! | Secrets `harbor-core-keys`, `harbor-core-secret`, `harbor-core-token` | `13-secret-<name>.yaml` |
 //! | Secret `harbor-jobservice-secret` | `14-secret-harbor-jobservice-secret.yaml` |
@@ -480,6 +482,41 @@ pub fn read_owned_files(dir: impl AsRef<Path>) -> Result<Vec<OwnedFile>> {
         .into_iter()
         .map(|(path, text)| OwnedFile { path, text })
         .collect())
+}
+
+/// The Secrets the last write into `dir` left (its YAML files read as one stream, named
+/// `earlier render in DIR` in messages), to pass to
+/// [`Credentials::resolve`](crate::Credentials::resolve) so a render into the same folder keeps
+/// its credentials (SPEC 4.1). Empty when `dir` holds no earlier render.
+///
+/// ```
+/// use harbor_edge::output::read_existing_secrets;
+///
+/// let dir = std::env::temp_dir().join("harbor-edge-doc-read-existing-none");
+/// assert!(read_existing_secrets(&dir)?.is_empty());
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) as [`read_owned_files`];
+/// [`Error::Credentials`](crate::Error::Credentials) when a file is not YAML or a Secret in it
+/// cannot be read.
+pub fn read_existing_secrets(dir: impl AsRef<Path>) -> Result<crate::ExistingSecrets> {
+    let dir = dir.as_ref();
+    let files = read_owned_files(dir)?;
+    let mut existing = crate::ExistingSecrets::new();
+    if files.is_empty() {
+        return Ok(existing);
+    }
+    let mut stream = zeroize::Zeroizing::new(String::new());
+    for file in &files {
+        stream.push_str("---\n");
+        stream.push_str(file.text());
+        stream.push('\n');
+    }
+    existing.add_yaml_str(&stream, &format!("earlier render in {}", dir.display()))?;
+    Ok(existing)
 }
 
 /// Writes several bundles into `dir` as one set (atomic, as [`Bundle::write_dir`]), each in

@@ -24,7 +24,9 @@
 //! # Templates and filters
 //!
 //! One template per object family, in `templates/`, embedded at build time:
-//! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-admin-password.yaml.j2`,
+//! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-ca.yaml.j2` (the CA key, in
+//! `cluster-<uid>`), `secret-ca-download.yaml.j2` (`ca.crt` alone, for core),
+//! `secret-admin-password.yaml.j2`,
 //! `secret-registry-info.yaml.j2`; for Harbor's internal credentials `secret-core-keys.yaml.j2`,
 //! `secret-core-secret.yaml.j2`, `secret-core-token.yaml.j2`, `secret-jobservice-secret.yaml.j2`,
 //! `secret-registry-secret.yaml.j2`, `secret-registry-credentials.yaml.j2`,
