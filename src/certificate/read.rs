@@ -470,25 +470,38 @@ fn base64_hint(text: &str) -> &'static str {
     }
 }
 
-/// A private key read from PEM. Only what the checks need is kept: the P-256 secret (to sign
-/// with) or the public part (to compare).
-pub(crate) enum PrivateKey {
-    /// A P-256 key; harbor-edge can sign with it.
-    P256(p256::SecretKey),
-    /// Another key; only its public part is known.
-    Other(PublicKeyMaterial),
+/// A private key read from PEM. Only what the checks need is kept: its public part (derived
+/// from the private part once, to compare with certificates), and for P-256 the secret
+/// harbor-edge can sign with.
+pub(crate) struct PrivateKey {
+    public: PublicKeyMaterial,
+    p256: Option<p256::SecretKey>,
 }
 
 impl PrivateKey {
-    /// The public part.
-    pub(crate) fn public_key(&self) -> PublicKeyMaterial {
-        match self {
-            PrivateKey::P256(secret) => PublicKeyMaterial::Ec {
-                curve: P256_OID.to_owned(),
-                point: secret.public_key().to_sec1_point(false).as_bytes().to_vec(),
-            },
-            PrivateKey::Other(public) => public.clone(),
+    fn p256(secret: p256::SecretKey) -> Self {
+        let public = PublicKeyMaterial::Ec {
+            curve: P256_OID.to_owned(),
+            point: secret.public_key().to_sec1_point(false).as_bytes().to_vec(),
+        };
+        Self {
+            public,
+            p256: Some(secret),
         }
+    }
+
+    fn other(public: PublicKeyMaterial) -> Self {
+        Self { public, p256: None }
+    }
+
+    /// The public part.
+    pub(crate) fn public_key(&self) -> &PublicKeyMaterial {
+        &self.public
+    }
+
+    /// The P-256 secret, for a P-256 key.
+    pub(crate) fn into_p256(self) -> Option<p256::SecretKey> {
+        self.p256
     }
 }
 
@@ -574,7 +587,7 @@ fn read_pkcs8(der: &[u8], path: &str) -> Result<PrivateKey> {
         }
         _ => match info.public_key {
             // PKCS#8 v2 (e.g. Ed25519 from some tools) may carry the public key.
-            Some(public) => Ok(PrivateKey::Other(PublicKeyMaterial::Other {
+            Some(public) => Ok(PrivateKey::other(PublicKeyMaterial::Other {
                 algorithm,
                 key: public.raw_bytes().to_vec(),
             })),
@@ -612,18 +625,18 @@ fn read_sec1(der: &[u8], curve: Option<String>, path: &str) -> Result<PrivateKey
         P256_OID => {
             let secret = p256::SecretKey::from_slice(key.private_key)
                 .map_err(|_| invalid("is not a valid P-256 private key"))?;
-            Ok(PrivateKey::P256(secret))
+            Ok(PrivateKey::p256(secret))
         }
         P384_OID => {
             let secret = p384::SecretKey::from_slice(key.private_key)
                 .map_err(|_| invalid("is not a valid P-384 private key"))?;
-            Ok(PrivateKey::Other(PublicKeyMaterial::Ec {
+            Ok(PrivateKey::other(PublicKeyMaterial::Ec {
                 curve,
                 point: secret.public_key().to_sec1_point(false).as_bytes().to_vec(),
             }))
         }
         _ => match key.public_key {
-            Some(point) => Ok(PrivateKey::Other(PublicKeyMaterial::Ec {
+            Some(point) => Ok(PrivateKey::other(PublicKeyMaterial::Ec {
                 curve,
                 point: point.to_vec(),
             })),
@@ -641,7 +654,7 @@ fn read_sec1(der: &[u8], curve: Option<String>, path: &str) -> Result<PrivateKey
 }
 
 fn rsa_public(rsa: &pkcs1::RsaPrivateKey<pkcs1::UintRef<'_>>) -> PrivateKey {
-    PrivateKey::Other(PublicKeyMaterial::Rsa {
+    PrivateKey::other(PublicKeyMaterial::Rsa {
         modulus: strip_leading_zeros(rsa.modulus.as_bytes()).to_vec(),
         exponent: strip_leading_zeros(rsa.public_exponent.as_bytes()).to_vec(),
     })

@@ -181,11 +181,10 @@ pub(crate) fn plan(
     let ca = CaSource::read(tls_secret, ca_secret, &mut warnings)?;
     let Some(tls_secret) = tls_secret else {
         // The CA was kept without its server certificate: issue one from it.
-        let (ca, key) =
+        let ca =
             ca.require_key("harbor-tls is missing, and a new server certificate needs the CA key")?;
         let plan = reissue(
             ca,
-            key,
             (vec![ReissueReason::NoServerCertificate], Origin::Reissued),
             b"missing-server-certificate",
             now,
@@ -201,14 +200,13 @@ pub(crate) fn plan(
         return Ok((plan, warnings));
     };
     if rotation.contains(Rotatable::ServerCertificate) {
-        let (ca, key) = ca.require_key("--rotate server-certificate issues from the CA key")?;
+        let ca = ca.require_key("--rotate server-certificate issues from the CA key")?;
         let replaced = tls_secret
             .value(TLS_CRT)
             .map_or_else(String::new, |text| text.expose().to_owned());
         let context = rotation_context(&replaced);
         let plan = reissue(
             ca,
-            key,
             (vec![ReissueReason::Rotated], Origin::Rotated),
             &context,
             now,
@@ -354,24 +352,30 @@ pub(crate) fn rotation_context(replaced: &str) -> Vec<u8> {
     context
 }
 
-/// A reissue from the CA in `ca` with `key`.
+/// A CA with its key, read and checked: what a reissue needs.
+struct KeyedCa {
+    /// `ca.crt` as it was given.
+    ca_pem: String,
+    /// Where `ca.crt` was read, for messages.
+    place: String,
+    key_text: SecretString,
+    key: p256::SecretKey,
+    /// The certificate of `ca.crt` the key belongs to.
+    issuer: CertificateInfo,
+}
+
+/// A reissue from `ca`.
 fn reissue(
-    (ca, place): (Chain, String),
-    key: (SecretString, p256::SecretKey),
+    ca: KeyedCa,
     (reasons, origin): (Vec<ReissueReason>, Origin),
     context: &[u8],
     now: OffsetDateTime,
 ) -> Result<TlsPlan> {
-    let (key_text, secret) = key;
-    let public = crate::certificate::PrivateKey::P256(secret.clone()).public_key();
-    let issuer = ca
-        .iter()
-        .find(|certificate| certificate.public_key == public)
-        .unwrap_or(&ca.leaf);
+    let issuer = &ca.issuer;
     if issuer.not_after - now < EXPIRY_MARGIN || now < issuer.not_before {
         return Err(Error::credentials(
             CredentialErrorKind::CannotReissue,
-            place,
+            ca.place,
             format!(
                 "the CA is valid from {} to {}, not long enough now to issue from; pass \
                  --rotate ca to make a new CA and certificate (every node must then trust the \
@@ -382,19 +386,15 @@ fn reissue(
         ));
     }
     Ok(TlsPlan::Reissue {
-        ca_certificate: ca_text_of(&ca),
-        ca_key_text: key_text,
-        ca_key: secret,
-        ca_der: issuer.der.clone(),
         ca_validity: (issuer.not_before, issuer.not_after),
+        ca_der: ca.issuer.der,
+        ca_certificate: ca.ca_pem,
+        ca_key_text: ca.key_text,
+        ca_key: ca.key,
         reasons,
         context: context.to_vec(),
         origin,
     })
-}
-
-fn ca_text_of(ca: &Chain) -> String {
-    ca.iter().map(CertificateInfo::to_pem).collect()
 }
 
 /// Where the CA certificate and key of an earlier render are: `harbor-ca` in the cluster's
@@ -491,9 +491,8 @@ impl<'a> CaSource<'a> {
         Ok(Some(((*text).clone(), secret, certificate)))
     }
 
-    /// The CA certificate (with where it was read) and its key, both required for `why`.
-    #[allow(clippy::type_complexity)]
-    fn require_key(&self, why: &str) -> Result<((Chain, String), (SecretString, p256::SecretKey))> {
+    /// The CA certificate and its key, both required for `why`.
+    fn require_key(&self, why: &str) -> Result<KeyedCa> {
         let (Some(text), Some((key_text, key_place))) = (&self.text, &self.key) else {
             return Err(Error::credentials(
                 CredentialErrorKind::CannotReissue,
@@ -507,8 +506,14 @@ impl<'a> CaSource<'a> {
             ));
         };
         let ca = trust::read_ca(text, &self.cert_place)?;
-        let (secret, _) = trust::read_ca_key(key_text.expose(), key_place, &ca)?;
-        Ok(((ca, self.cert_place.clone()), ((*key_text).clone(), secret)))
+        let (key, issuer) = trust::read_ca_key(key_text.expose(), key_place, &ca)?;
+        Ok(KeyedCa {
+            ca_pem: text.clone(),
+            place: self.cert_place.clone(),
+            key_text: (*key_text).clone(),
+            key,
+            issuer: issuer.clone(),
+        })
     }
 }
 
