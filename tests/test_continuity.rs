@@ -418,3 +418,18 @@ fn a_render_to_stdout_says_the_credentials_exist_only_in_its_output() {
     assert_eq!(again.stdout, result.stdout);
     assert!(again.stderr.is_empty(), "{}", again.stderr);
 }
+
+#[test]
+fn every_rotation_name_is_documented_in_help_and_readme() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let help = ok(Path::new(env!("CARGO_MANIFEST_DIR")), &["render", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    for (name, _) in harbor_edge::Rotatable::ALL {
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README lacks `{name}`"
+        );
+        assert!(help.contains(name), "--help lacks {name}");
+    }
+}

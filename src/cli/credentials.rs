@@ -11,18 +11,22 @@ use time::format_description::well_known::Rfc3339;
 use harbor_edge::output::read_existing_secrets;
 use harbor_edge::{
     CertificateSummary, Config, CredentialCheck, Credentials, Error, ExistingSecrets, Generator,
-    InternalCredential, Origin, Provenance, Rotation, SecretString,
+    InternalCredential, Origin, Provenance, Rotatable, Rotation, SecretString,
 };
 
 use super::input::{self, InputArgs};
 
 /// Help for `--rotate`: every name, from the library's list.
-const ROTATE_HELP: &str = "Replace a credential that exists (repeat, or separate with \
-    commas): admin-password, ca (with the server certificate: every node must then trust the \
-    new ca.crt), server-certificate (from the same CA), secret-key, xsrf-key, core-secret, \
-    token-key, token-certificate, jobservice-secret, registry-secret, registry-password, \
-    registry-htpasswd, database-password; internal (all of Harbor's internal credentials), all. \
-    Nothing else ever replaces an existing credential.";
+fn rotate_help() -> String {
+    let names: Vec<&str> = Rotatable::ALL.iter().map(|(name, _)| *name).collect();
+    format!(
+        "Replace a credential that exists (repeat, or separate with commas): {}; internal (all \
+         of Harbor's internal credentials), all. `ca` replaces the server certificate too \
+         (every node must then trust the new ca.crt); `server-certificate` issues from the same \
+         CA. Nothing else ever replaces an existing credential",
+        names.join(", ")
+    )
+}
 
 /// Where generated credentials come from and what existing ones to reuse. Flatten it into a
 /// subcommand with `#[command(flatten)]`.
@@ -43,7 +47,7 @@ pub(crate) struct CredentialArgs {
     /// It takes the place of the earlier render in the --out folder, which is then not read.
     #[arg(long, value_name = "FILE")]
     pub(crate) existing: Option<PathBuf>,
-    #[arg(long, value_name = "WHAT", value_delimiter = ',', help = ROTATE_HELP)]
+    #[arg(long, value_name = "WHAT", value_delimiter = ',', help = rotate_help())]
     pub(crate) rotate: Vec<Rotation>,
 }
 

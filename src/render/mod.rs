@@ -283,7 +283,10 @@ impl Renderer {
     }
 
     /// Renders the `node` target: `registries.yaml`, `certs.d/<registry>/hosts.toml` for every
-    /// mirrored registry, and `ca.crt`, each self-checked.
+    /// mirrored registry, and `ca.crt`, each self-checked. The files carry the CA and the
+    /// password of `credentials`: give it the cluster's (resolved from its Secrets, or the set
+    /// the cluster target renders from); [`Renderer::render_targets`] refuses the node target
+    /// alone with credentials made up in the same resolve.
     pub fn render_node(
         &self,
         config: &Config,
