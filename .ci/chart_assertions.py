@@ -21,6 +21,12 @@ STORAGE_PARAMETERS = {
 # every other default install.
 WELL_KNOWN_DEFAULTS = {b"not-a-secure-key", b"changeit", b"harbor_registry_password", b"Harbor12345"}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+# Where a pod reads its own private key (SPEC 4.2: the only private key a pod may receive):
+# nginx its serving key (found from ssl_certificate_key in its configuration), core the key it
+# signs registry tokens with (core.secretName, mounted at this path).
+CORE_TOKEN_KEY_FILE = "/etc/core/private_key.pem"
+# harbor-edge's Secret holding the CA key, in the cluster's namespace: no pod may mount it.
+CA_KEY_SECRET = "harbor-ca"
 
 
 def kind_of(doc):
@@ -89,7 +95,7 @@ class ChartAssertions:
     def all(self):
         problems = []
         for check in (self.expose_service, self.external_url, self.tls_secret, self.admin_password,
-                      self.volumes, self.metrics):
+                      self.volumes, self.metrics, self.custody):
             problems.extend(check())
         return problems
 
@@ -255,6 +261,93 @@ class ChartAssertions:
         else:
             problems.extend(self.harbor_edge_secret_has(
                 f"core's CA download ({CORE_CA_FILE}) reads", found[0], [found[1]]))
+        return problems
+
+    def own_keys(self):
+        """{component: {(Secret, key)}}: the private key each pod may hold, its own."""
+        own = defaultdict(set)
+        spec, nginx, _ = self.workload_container("nginx", "nginx")
+        if nginx is not None:
+            mounted_maps = {
+                (v.get("configMap") or {}).get("name") for v in spec.get("volumes") or [] if "configMap" in v
+            }
+            config = "\n".join(
+                str(text) for doc in self.of_kind("ConfigMap") if name_of(doc) in mounted_maps
+                for text in (doc.get("data") or {}).values()
+            )
+            for path in re.findall(r"^\s*ssl_certificate_key\s+([^;\s]+)\s*;", config, re.MULTILINE):
+                found, _ = self.secret_behind_file(spec, nginx, path)
+                if found:
+                    own["nginx"].add(found)
+        spec, core, _ = self.workload_container("core", "core")
+        if core is not None:
+            found, _ = self.secret_behind_file(spec, core, CORE_TOKEN_KEY_FILE)
+            if found:
+                own["core"].add(found)
+        return own
+
+    def secret_named(self, name):
+        """A Secret of the release namespace: harbor-edge's, else the chart's own."""
+        found = self.bundle.secret(NAMESPACE, name)
+        if found is None:
+            found = next((d for d in self.of_kind("Secret") if name_of(d) == name), None)
+        return found
+
+    def custody(self):
+        """SPEC 4.2: every Secret a pod receives (Secret and projected volumes, env secretKeyRef,
+        envFrom) holds no private key but that pod's own; harbor-edge's CA key Secret reaches no
+        pod at all. The pods are the chart's and harbor-edge's own (the bootstrap Job), which
+        owns no key."""
+        problems = []
+        own = self.own_keys()
+        own_workloads = [doc for doc in self.bundle.objects if kind_of(doc) in WORKLOAD_KINDS]
+        if not any(kind_of(doc) == "Job" for doc in own_workloads):
+            problems.append("harbor-edge's bundle holds no bootstrap Job to check")
+        for workload in list(self.chart) + own_workloads:
+            if kind_of(workload) not in WORKLOAD_KINDS:
+                continue
+            spec = pod_spec(workload)
+            owner = component(workload)
+            received = set()  # (Secret, key or None for every key, how)
+            for volume in spec.get("volumes") or []:
+                sources = []
+                if "secret" in volume:
+                    source = volume["secret"] or {}
+                    sources.append((source.get("secretName"), source.get("items")))
+                for projected in ((volume.get("projected") or {}).get("sources") or []):
+                    if "secret" in projected:
+                        source = projected["secret"] or {}
+                        sources.append((source.get("name"), source.get("items")))
+                for name, items in sources:
+                    keys = [item.get("key") for item in items] if items else [None]
+                    received.update((name, key, f"volume {volume.get('name')}") for key in keys)
+            for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+                for entry in container.get("env") or []:
+                    ref = (entry.get("valueFrom") or {}).get("secretKeyRef")
+                    if ref:
+                        received.add((ref.get("name"), ref.get("key"), f"env {entry.get('name')}"))
+                for entry in container.get("envFrom") or []:
+                    if "secretRef" in entry:
+                        received.add((entry["secretRef"].get("name"), None, "envFrom"))
+            label = f"{kind_of(workload)} {name_of(workload)}"
+            for name, key, how in sorted(received, key=lambda item: (str(item[0]), str(item[1]), item[2])):
+                if name == CA_KEY_SECRET:
+                    problems.append(f"{label} receives harbor-edge's CA key Secret {name} ({how})")
+                    continue
+                secret = self.secret_named(name)
+                if secret is None:
+                    continue
+                data = secret_data(secret)
+                for data_key in ([key] if key is not None else sorted(data)):
+                    value = data.get(data_key, b"")
+                    if b"PRIVATE KEY-----" not in value:
+                        continue
+                    if (name, data_key) in own.get(owner, set()):
+                        continue
+                    problems.append(
+                        f"{label} ({owner}) receives the private key {name}/{data_key} ({how}), "
+                        "which is not its own"
+                    )
         return problems
 
     def admin_password(self):

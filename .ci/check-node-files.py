@@ -1,11 +1,11 @@
 """Checks the node files of every mirror layout with parsers harbor-edge does not use.
 
-Usage: check-node-files.py NODE_ROOT CLUSTER_ROOT
+Usage: check-node-files.py ROOT
 
-NODE_ROOT/<layout>/<example>/ holds a `--target node` render (layouts `proxy-cache`,
-`spectro-images`, `spectro-images-public`); CLUSTER_ROOT/<example>/ the `--target k3s
---mirror-layout spectro-images` render of the same example and seed, whose Secrets give the admin
-password and the robot secret. Checked:
+ROOT/<layout>/<example>/ holds a `--target k3s,node` render (layouts `proxy-cache`,
+`spectro-images`, `spectro-images-public`): `k3s/`, the cluster objects, whose Secrets give the
+admin password, the CA and (private spectro-images) the robot secret; `node/`, the node files
+rendered from the same credentials. Checked:
 
 - every hosts.toml parses with tomllib, has containerd's fields, and its host URL is
   https://<endpoint>/v2/<repository prefix> of the layout;
@@ -14,7 +14,8 @@ password and the robot secret. Checked:
 - each component of every repository prefix is a valid repository path component and Harbor
   name, [a-z0-9]+(?:[._-][a-z0-9]+)*;
 - no node file holds the admin password, as text or base64;
-- ca.crt is left to openssl (in .ci/run).
+- the node ca.crt is the cluster's: `ca.crt` of Secret harbor-tls, byte for byte (that it is a
+  certificate is left to openssl, in .ci/run).
 
 Exit 0 when all pass; an AssertionError names the file otherwise. No secret is printed.
 """
@@ -32,12 +33,14 @@ LAYOUTS = ("proxy-cache", "spectro-images", "spectro-images-public")
 ROBOT = "robot$spectro-images+edge-nodes"
 
 
-def secret_value(cluster_dir, name, key):
+def secret_value(cluster_dir, name, key, required=True):
     for path in cluster_dir.glob("*.yaml"):
         document = yaml.safe_load(path.read_text())
         if document.get("kind") == "Secret" and document["metadata"]["name"] == name:
             return base64.b64decode(document["data"][key]).decode()
-    raise AssertionError(f"{cluster_dir}: no Secret {name}")
+    if required:
+        raise AssertionError(f"{cluster_dir}: no Secret {name}")
+    return None
 
 
 def prefix_for(layout, registry):
@@ -50,13 +53,22 @@ def check_prefix(prefix, where):
         assert COMPONENT.fullmatch(component), f"{where}: {component!r} is not a path component"
 
 
-def main(node_root, cluster_root):
-    counts = {"hosts.toml": 0, "registries.yaml": 0}
+def main(root):
+    counts = {"hosts.toml": 0, "registries.yaml": 0, "ca.crt": 0}
     for layout in LAYOUTS:
-        for folder in sorted((node_root / layout).iterdir()):
-            cluster = cluster_root / folder.name
+        for example in sorted((root / layout).iterdir()):
+            cluster, folder = example / "k3s", example / "node"
             admin = secret_value(cluster, "harbor-admin-password", "HARBOR_ADMIN_PASSWORD")
-            robot = secret_value(cluster, "harbor-pull-robot", "HARBOR_ROBOT_SECRET")
+            # Rendered in the private spectro-images layout only.
+            robot = secret_value(
+                cluster, "harbor-pull-robot", "HARBOR_ROBOT_SECRET", layout == "spectro-images"
+            )
+            if layout != "spectro-images":
+                assert robot is None, f"{cluster}: a robot Secret in {layout}"
+            cluster_ca = secret_value(cluster, "harbor-tls", "ca.crt")
+            node_ca = (folder / "ca.crt").read_text()
+            assert node_ca == cluster_ca, f"{example}: node and cluster CA differ"
+            counts["ca.crt"] += 1
             for path in folder.rglob("*"):
                 if path.is_file():
                     text = path.read_text()
@@ -76,7 +88,8 @@ def main(node_root, cluster_root):
                 registry = path.parent.name
                 assert match.group(1) == prefix_for(layout, registry), f"{path}: {url}"
                 check_prefix(match.group(1), path)
-                assert robot not in path.read_text(), f"{path}: robot secret in hosts.toml"
+                if robot is not None:
+                    assert robot not in path.read_text(), f"{path}: robot secret in hosts.toml"
                 counts["hosts.toml"] += 1
 
             path = folder / "registries.yaml"
@@ -96,9 +109,10 @@ def main(node_root, cluster_root):
             counts["registries.yaml"] += 1
     print(
         f"{counts['hosts.toml']} hosts.toml and {counts['registries.yaml']} registries.yaml "
-        f"files in {len(LAYOUTS)} layouts parse; paths valid; no admin password on a node"
+        f"files in {len(LAYOUTS)} layouts parse; paths valid; no admin password on a node; "
+        f"{counts['ca.crt']} node ca.crt files are their cluster's"
     )
 
 
 if __name__ == "__main__":
-    main(pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]))
+    main(pathlib.Path(sys.argv[1]))

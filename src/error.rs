@@ -194,9 +194,6 @@ pub enum WarningKind {
     PasswordDiffers,
     /// Existing state records other volume sizes than the parameters.
     VolumeSizeChanged,
-    /// The existing server certificate no longer fit and its CA key was not there to reissue
-    /// it: a new CA was generated, which every node must trust again.
-    CertificateAuthorityChanged,
     /// A preflight check found something worth knowing.
     Preflight,
     /// A parameter was given but has no effect with the other parameters (a node port when
@@ -207,6 +204,19 @@ pub enum WarningKind {
     /// The existing secrets come from an earlier render but hold none of Harbor's internal
     /// credentials: new ones were generated, which a Harbor already running does not know.
     InternalCredentialsGenerated,
+    /// A source of existing secrets (an `--existing` file) holds none of the Secrets
+    /// harbor-edge reads: nothing in it was reused. The message names what it held.
+    ExistingUnused,
+    /// The CA key was found in `harbor-tls` (where earlier versions kept it) and moves to
+    /// `harbor-ca` in the cluster's namespace.
+    CaKeyMoved,
+    /// The reused admin password does not meet Harbor's policy (kept: Harbor runs with it).
+    PasswordPolicy,
+    /// A rotated credential needs a step on Harbor's side too (the admin password, `secretKey`,
+    /// the database password).
+    RotationEffect,
+    /// A rotation was asked for a credential given as a parameter: it has no effect.
+    RotationIgnored,
 }
 
 /// Something worth knowing that does not stop the pipeline.
@@ -251,12 +261,28 @@ pub enum CredentialErrorKind {
     Expired,
     /// The certificate's validity period has not begun.
     NotYetValid,
-    /// Neither the common name nor a DNS subject alternative name holds `spectro.registry.local`.
+    /// No DNS subject alternative name holds `spectro.registry.local` (the common name does not
+    /// count: Go clients ignore it).
     MissingHostName,
     /// No IP subject alternative name holds the cluster's virtual IP.
     MissingVip,
-    /// The CA given is not the one that issued the certificate (chain).
+    /// The CA given did not sign the certificate (checked by signature along the chain), or a
+    /// CA on the way may not issue it (not a CA, no keyCertSign, path length).
     CaMismatch,
+    /// A key below the floors Go clients apply (SPEC 4.3): RSA under 2048 bits, an EC curve
+    /// other than P-256 or P-384, another algorithm (Ed25519, DSA).
+    WeakKey,
+    /// A signature Go clients refuse (SHA-1, MD5) or harbor-edge does not verify.
+    WeakSignature,
+    /// No CA to trust: `ca.crt` missing (and no root at the end of the chain), or `ca.crt`
+    /// is the server certificate itself.
+    MissingCa,
+    /// The reproducible validity start (`--not-before`) gives certificates already expired,
+    /// not yet valid, or valid for less than a year.
+    ValidityStart,
+    /// The existing server certificate must be replaced (it no longer fits) and nothing can
+    /// issue its replacement (no CA key, the CA ends too soon): only a rotation can.
+    CannotReissue,
     /// Existing secrets that cannot be read: not YAML, bad base64, a Secret without a name.
     InvalidExistingSecret,
     /// Making a key or certificate failed (randomness unavailable, encoder error).

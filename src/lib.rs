@@ -13,8 +13,8 @@
 //! |---|---|---|
 //! | input: a bare `harbor-config` document or pack values, with a `cluster` context | [`PackInput::from_yaml_str`] | [`input`] |
 //! | validation: macros, JSON schema, typed model, semantic rules, defaults | [`PackInput::resolve`] | [`validation`], [`model`] |
-//! | credentials: provided, reused from existing secrets, or generated | [`Credentials::resolve`] | [`credentials`] |
-//! | render: minijinja templates, quoting filters, self-check of every document; the bootstrap Job and the nodes' mirror files for a [`node::MirrorLayout`] | [`Renderer::render`], [`Renderer::render_with`] | [`render`], [`node`] |
+//! | credentials: provided or reused (checked as a Go client would: [`certificate`]), generated, or rotated on request | [`Credentials::resolve`] | [`credentials`] |
+//! | render: minijinja templates, quoting filters, self-check of every document; the bootstrap Job and the nodes' mirror files for a [`node::MirrorLayout`] | [`Renderer::render`], [`Renderer::render_with`], [`Renderer::render_targets`] | [`render`], [`node`] |
 //! | output: one YAML stream of Kubernetes objects, JSON, or a folder of files written atomically as a set | [`Bundle::to_yaml`], [`Bundle::to_json`], [`Bundle::write_dir`] | [`output`] |
 //!
 //! ```
@@ -55,9 +55,9 @@
 //! // Render: namespaces, secrets (Harbor's internal credentials included), the HelmChart and
 //! // the Job that makes Harbor the nodes' pull-through cache, each parsed back and checked.
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
-//! assert_eq!(bundle.objects().len(), 16);
-//! assert_eq!(bundle.objects()[13].kind(), ObjectKind::HelmChart);
-//! assert_eq!(bundle.objects()[15].kind(), ObjectKind::Job);
+//! assert_eq!(bundle.objects().len(), 18);
+//! assert_eq!(bundle.objects()[15].kind(), ObjectKind::HelmChart);
+//! assert_eq!(bundle.objects()[17].kind(), ObjectKind::Job);
 //!
 //! // Output: one stream for the k3s auto-deploy folder (or `write_dir`, `to_json`).
 //! let stream = bundle.to_yaml();
@@ -86,8 +86,10 @@
 //!
 //! The build script then runs the pipeline above and writes the stream into `OUT_DIR`, where
 //! the crate picks it up with `include_str!(concat!(env!("OUT_DIR"), "/harbor-k3s.yaml"))`. Pass
-//! the cluster's existing secrets ([`ExistingSecrets`]) so a rebuild reuses the credentials
-//! instead of generating new ones, and keep the output as secret as the cluster's secrets.
+//! the cluster's existing secrets ([`ExistingSecrets::from_yaml_str`], or an earlier output
+//! folder with [`output::read_existing_secrets`]) so a rebuild reuses the credentials instead
+//! of generating new ones ([`Credentials::resolve`] never replaces one; [`Rotation`] does, on
+//! request), and keep the output as secret as the cluster's secrets.
 //! The repository's `examples/build-time/` is such a crate, and `examples/library.rs` walks
 //! through the API (`cargo run --example library`).
 
@@ -95,6 +97,7 @@
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
 
+pub mod certificate;
 mod collector;
 pub mod credentials;
 mod error;
@@ -109,9 +112,11 @@ mod secret;
 mod suggest;
 pub mod validation;
 
+pub use certificate::CertificateSummary;
 pub use credentials::{
-    Credentials, ExistingSecrets, Generator, InternalCredential, InternalCredentials,
-    InternalOrigins, Origin, Provenance, ReissueReason, TlsMaterial,
+    CredentialCheck, Credentials, ExistingSecrets, Generator, InternalCredential,
+    InternalCredentials, InternalOrigins, Origin, Provenance, ReissueReason, Rotatable, Rotation,
+    TlsMaterial,
 };
 pub use error::{
     CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,
@@ -122,7 +127,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, RenderedObject, WriteOptions};
+pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
 pub use render::{RenderOptions, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

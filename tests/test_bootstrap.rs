@@ -442,24 +442,34 @@ fn the_cli_takes_layout_and_image_for_every_target() {
     let text = std::fs::read_to_string(out.join(job)).unwrap();
     assert!(text.contains("image: \"registry.example.com/python:3.13-alpine\""));
 
-    let node = dir.path().join("node");
+    // Cluster and nodes in one run: the layout reaches both.
+    let site = dir.path().join("site");
     let output = common::harbor_edge(&[
         "render",
         "examples/minimal.yaml",
         "--target",
-        "node",
+        "k3s,node",
         "--seed",
         "1",
         "--mirror-layout",
         "spectro-images",
         "--spectro-images-public",
         "--out",
-        node.to_str().unwrap(),
+        site.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(0));
-    let registries = std::fs::read_to_string(node.join("registries.yaml")).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let registries = std::fs::read_to_string(site.join("node/registries.yaml")).unwrap();
     assert!(registries.contains("spectro-images/docker.io/$1"));
     assert!(!registries.contains("auth:"), "public: no credentials");
+    assert!(
+        !site.join("k3s/17-secret-harbor-pull-robot.yaml").exists(),
+        "public: no robot"
+    );
 
     // Usage errors: an unknown layout, a public flag without the Palette layout.
     for args in [

@@ -171,22 +171,35 @@ fn a_reproducible_reissue_gets_a_new_serial_number() {
 }
 
 #[test]
-fn a_reproducible_replacement_ca_differs_from_the_original() {
-    let old = config("10.10.1.5", &[]);
-    let mut first = Credentials::resolve(
-        &old,
+fn a_reproducible_rotated_ca_differs_from_the_original_and_from_the_last_rotation() {
+    let config = config("10.10.1.5", &[]);
+    let first = Credentials::resolve(
+        &config,
         Some(shared_internal()),
         &mut Generator::reproducible(3, None),
     )
     .unwrap();
-    first.tls.ca_private_key = None;
-    let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
-    let new = config("10.10.2.9", &[]);
-    let second =
-        Credentials::resolve(&new, Some(&existing), &mut Generator::reproducible(3, None)).unwrap();
-    assert_eq!(second.provenance.ca, Origin::Generated);
+    let rotate = |earlier: &Credentials| {
+        let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, earlier)).unwrap();
+        Credentials::resolve_with(
+            &config,
+            Some(&existing),
+            &mut Generator::reproducible(3, None),
+            &"ca".parse().unwrap(),
+        )
+        .unwrap()
+    };
+    let second = rotate(&first);
+    assert_eq!(second.provenance.ca, Origin::Rotated);
     assert_ne!(second.tls.ca_certificate, first.tls.ca_certificate);
     assert_ne!(second.tls.private_key, first.tls.private_key);
+    // Under the same seed, each rotation derives from what it replaces: never a repeat.
+    let third = rotate(&second);
+    assert_ne!(third.tls.ca_certificate, second.tls.ca_certificate);
+    assert_ne!(third.tls.ca_certificate, first.tls.ca_certificate);
+    // Nothing else changed.
+    assert_eq!(third.admin_password, first.admin_password);
+    assert_eq!(third.internal, first.internal);
 }
 
 // --- AC6: sentinels --------------------------------------------------------------------------

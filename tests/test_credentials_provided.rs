@@ -9,7 +9,7 @@ use harbor_edge::{
     CredentialErrorKind, Credentials, Error, Generator, Macros, Origin, PackInput, ProblemKind,
     WarningKind,
 };
-use support::{Fixture, config, openssl, shared_internal, with_certs};
+use support::{Fixture, config, shared_internal, with_certs};
 
 const CERT: &str = "harbor-config.auth.certs.cert";
 const KEY: &str = "harbor-config.auth.certs.key";
@@ -36,8 +36,11 @@ fn a_fitting_provided_certificate_is_used_unchanged() {
     assert_eq!(credentials.provenance.server_certificate, Origin::Provided);
     assert_eq!(credentials.tls.certificate_chain, cert);
     assert_eq!(credentials.tls.private_key.expose(), key);
-    // Without `ca` and without a chain, the leaf is published as ca.crt.
-    assert_eq!(credentials.tls.ca_certificate, cert);
+    // Without `ca`, the root that ends the chain is published as ca.crt.
+    assert_eq!(
+        credentials.tls.ca_certificate,
+        support::TestCa::shared().cert
+    );
     assert_eq!(credentials.tls.ca_private_key, None);
     assert!(credentials.warnings.is_empty());
 }
@@ -57,49 +60,23 @@ fn the_last_certificate_of_a_provided_chain_becomes_ca_crt() {
 
 #[test]
 fn a_provided_sec1_key_and_a_given_ca_are_accepted() {
-    let (cert, _) = Fixture::fitting().build();
+    let (cert, _, ca) = Fixture::fitting().build_with_ca();
     let key = support::TestKey::new("fixture").sec1_pem();
-    let config = with_certs(config("10.10.1.5", &[]), &cert, &key, Some(&cert));
+    let config = with_certs(config("10.10.1.5", &[]), &cert, &key, Some(&ca));
     let credentials = resolve(&config).unwrap();
-    assert_eq!(credentials.tls.ca_certificate, cert);
+    assert_eq!(credentials.tls.ca_certificate, ca);
 }
 
 #[test]
 fn provided_rsa_keys_in_pkcs8_and_pkcs1_match_their_certificate() {
-    let dir = tempfile::tempdir().unwrap();
-    openssl(
-        dir.path(),
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "cert.pem",
-            "-days",
-            "90",
-            "-subj",
-            "/CN=spectro.registry.local",
-            "-addext",
-            "subjectAltName=DNS:spectro.registry.local,IP:10.10.1.5",
-        ],
-    );
-    openssl(
-        dir.path(),
-        &["rsa", "-in", "key.pem", "-traditional", "-out", "pkcs1.pem"],
-    );
-    let read = |file: &str| std::fs::read_to_string(dir.path().join(file)).unwrap();
-    let cert = read("cert.pem");
-    for key_file in ["key.pem", "pkcs1.pem"] {
-        let key = read(key_file);
-        let config = with_certs(config("10.10.1.5", &[]), &cert, &key, None);
-        let credentials = resolve(&config).unwrap_or_else(|e| panic!("{key_file}: {e}"));
+    let pki = support::pki();
+    let ca = &support::TestCa::shared().cert;
+    for key in [&pki.rsa_key, &pki.rsa_key_pkcs1] {
+        let config = with_certs(config("10.10.1.5", &[]), &pki.rsa_leaf, key, Some(ca));
+        let credentials = resolve(&config).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(credentials.provenance.server_certificate, Origin::Provided);
     }
-    assert!(read("pkcs1.pem").contains("BEGIN RSA PRIVATE KEY"));
+    assert!(pki.rsa_key_pkcs1.contains("BEGIN RSA PRIVATE KEY"));
 }
 
 #[test]

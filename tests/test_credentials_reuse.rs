@@ -23,7 +23,7 @@ fn fed_back_credentials_are_reused_unchanged() {
     let config = config("10.10.1.5", &["10.10.1.6"]);
     let first = resolve(&config).unwrap();
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, &first)).unwrap();
-    assert_eq!(existing.len(), 10);
+    assert_eq!(existing.len(), 11);
     let second = Credentials::resolve(&config, Some(&existing), &mut Generator::system()).unwrap();
     assert_eq!(second.admin_password, first.admin_password);
     assert_eq!(second.tls, first.tls);
@@ -90,42 +90,48 @@ fn a_changed_vip_reissues_the_server_certificate_from_the_same_ca() {
 }
 
 #[test]
-fn an_expiring_existing_certificate_is_reissued() {
+fn an_expiring_certificate_of_an_expiring_ca_needs_a_rotation() {
     let config = config("10.10.1.5", &[]);
     let first = resolve(&config).unwrap();
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, &first)).unwrap();
     // Nine years and eleven months on, the server certificate ends within 30 days; so does
-    // the CA, so a new CA is made and the change is reported.
+    // the CA, which cannot issue a replacement: only --rotate ca replaces it.
     let later = OffsetDateTime::now_utc() + Duration::days(3650 - 20);
     let mut generator = Generator::system().with_check_time(later);
-    let second = Credentials::resolve(&config, Some(&existing), &mut generator).unwrap();
-    assert!(
-        second
-            .provenance
-            .reissue_reasons
-            .contains(&ReissueReason::ExpiresSoon)
+    let error = Credentials::resolve(&config, Some(&existing), &mut generator).unwrap_err();
+    assert_eq!(
+        error.credential_kind(),
+        Some(CredentialErrorKind::CannotReissue)
     );
-    assert_eq!(second.provenance.ca, Origin::Generated);
-    assert!(
-        second
-            .warnings
-            .iter()
-            .any(|w| w.kind == WarningKind::CertificateAuthorityChanged)
-    );
+    assert!(error.to_string().contains("--rotate ca"), "{error}");
+
+    let rotated = Credentials::resolve_with(
+        &config,
+        Some(&existing),
+        &mut generator,
+        &"ca".parse().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(rotated.provenance.ca, Origin::Rotated);
+    assert_eq!(rotated.provenance.reissue_reasons, [ReissueReason::Rotated]);
+    assert_ne!(rotated.tls.ca_certificate, first.tls.ca_certificate);
 }
 
 #[test]
-fn without_the_ca_key_a_misfit_certificate_gets_a_new_ca_and_a_warning() {
+fn without_the_ca_key_a_misfit_certificate_needs_a_rotation() {
     let old = config("10.10.1.5", &[]);
     let mut first = resolve(&old).unwrap();
     first.tls.ca_private_key = None;
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
     let new = config("10.10.2.9", &[]);
-    let second = Credentials::resolve(&new, Some(&existing), &mut Generator::system()).unwrap();
-    assert_ne!(second.tls.ca_certificate, first.tls.ca_certificate);
-    assert_eq!(second.provenance.ca, Origin::Generated);
-    let kinds: Vec<_> = second.warnings.iter().map(|w| w.kind).collect();
-    assert_eq!(kinds, [WarningKind::CertificateAuthorityChanged]);
+    let error = Credentials::resolve(&new, Some(&existing), &mut Generator::system()).unwrap_err();
+    assert_eq!(
+        error.credential_kind(),
+        Some(CredentialErrorKind::CannotReissue)
+    );
+    let message = error.to_string();
+    assert!(message.contains("10.10.2.9"), "{message}");
+    assert!(message.contains("--rotate ca"), "{message}");
 }
 
 #[test]

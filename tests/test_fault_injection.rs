@@ -22,6 +22,12 @@
 //! kill or a concurrent run can see. `HARBOR_EDGE_FAULT_DIR` chooses another place (the other
 //! output tests write to the disk's temporary folder).
 //!
+//! An output folder keeps its credentials (SPEC 4.1: a render into it reuses what it holds),
+//! so a trial run would otherwise take over the secrets of whichever run the folder holds.
+//! Each run therefore pins its own: its reference render (made first, in a fresh folder, from
+//! its seed) is passed back with `--existing`, which takes the folder's place. The runs still
+//! differ in every secret, and a run's set is byte for byte its reference.
+//!
 //! Trial counts: `HARBOR_EDGE_FAULT_TRIALS` (default 100 kills, 100 pairs, 30 strace trials
 //! each); `HARBOR_EDGE_FAULT_SEED` replays a run of random delays. `.ci/fault-injection.sh`
 //! runs a longer campaign.
@@ -119,7 +125,7 @@ impl Bench {
             let folder = format!("reference-{index}");
             let started = Instant::now();
             let status = Command::new(env!("CARGO_BIN_EXE_harbor-edge"))
-                .args(render_args(index, &folder))
+                .args(render_args(index, &folder, false))
                 .current_dir(work.path())
                 .stderr(Stdio::null())
                 .status()
@@ -128,6 +134,13 @@ impl Bench {
             assert!(status.success());
             let reference = snapshot(&work.path().join(&folder));
             assert_one_run(&reference);
+            // The run's Secrets, passed back by every later run of it (see the module docs).
+            let secrets: String = reference
+                .iter()
+                .filter(|(name, _)| name.ends_with(".yaml"))
+                .map(|(_, text)| format!("---\n{}", String::from_utf8_lossy(text)))
+                .collect();
+            fs::write(work.path().join(existing_file(index)), secrets).expect("write");
             references.push(reference);
         }
         let passwords: Vec<String> = references.iter().map(admin_password).collect();
@@ -178,7 +191,7 @@ impl Bench {
         let mut command = Command::new(program);
         command
             .args(prefix)
-            .args(render_args(index, "out"))
+            .args(render_args(index, "out", true))
             .current_dir(self.work.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -247,10 +260,16 @@ impl Bench {
     }
 }
 
-fn render_args(index: usize, out: &str) -> Vec<String> {
+/// The file holding the Secrets of run `index`'s reference render.
+fn existing_file(index: usize) -> String {
+    format!("existing-{index}.yaml")
+}
+
+/// The arguments of run `index` into `out`; `pinned`: with its reference's Secrets.
+fn render_args(index: usize, out: &str, pinned: bool) -> Vec<String> {
     let (target, uid, seed) = RUNS[index];
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/minimal.yaml");
-    [
+    let mut args: Vec<String> = [
         "render",
         &example.display().to_string(),
         "--target",
@@ -264,7 +283,11 @@ fn render_args(index: usize, out: &str) -> Vec<String> {
     ]
     .iter()
     .map(|arg| (*arg).to_owned())
-    .collect()
+    .collect();
+    if pinned {
+        args.extend(["--existing".to_owned(), existing_file(index)]);
+    }
+    args
 }
 
 fn snapshot(dir: &Path) -> Snapshot {

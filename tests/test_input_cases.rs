@@ -408,16 +408,16 @@ const CASES: &[Case] = &[
         stderr_lacks: &[],
         max_stderr: 4096,
     },
-    // A closed stdout ends the run quietly.
+    // A closed stdout ends the run quietly: only the notes on what was generated, no error.
     Case {
         name: "render | head -1",
         source: Source::Generated(many_good_node_ips),
         run: Run::ClosedStdout(&["render", "--seed", "1", "-o", "json"]),
         exit: 0,
         stdout: &[],
-        stderr: &[],
-        stderr_lacks: &[],
-        max_stderr: 0,
+        stderr: &["note: generated"],
+        stderr_lacks: &["error", "pipe"],
+        max_stderr: 512,
     },
 ];
 

@@ -435,12 +435,14 @@ fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
     );
     assert!(end.contains("2044"), "ten years from the reissue: {end}");
 
-    // A month and more before the end, the certificate is kept as it is.
+    // A month and more before the end, the certificate is kept as it is. (The password and
+    // TLS are generated: the validity start must give certificates good for a year then.)
     let earlier = now - Duration::days(40);
     let credentials = Credentials::resolve(
         &common::minimal_config(),
         Some(common::internal_existing()),
-        &mut Generator::reproducible(5, None).with_check_time(earlier),
+        &mut Generator::reproducible(5, Some(earlier - Duration::minutes(1)))
+            .with_check_time(earlier),
     )
     .expect("credentials");
     assert_eq!(

@@ -406,3 +406,76 @@ fn the_node_target_writes_files_in_subdirectories() {
         );
     }
 }
+
+/// The node target alone refuses what its files would carry and the cluster has not got: the
+/// CA always, the robot secret where the nodes log in with it; the admin password, which no
+/// node file holds, never. With a cluster target in the same run nothing is refused.
+#[test]
+fn the_node_target_alone_refuses_only_credentials_its_files_carry() {
+    use harbor_edge::Origin;
+    use harbor_edge::render::RenderOptions;
+
+    let config = common::minimal_config();
+    let with = |ca: Origin, password: Origin, robot: Origin| {
+        let mut credentials = common::credentials();
+        credentials.provenance.ca = ca;
+        credentials.provenance.server_certificate = ca;
+        credentials.provenance.password = password;
+        credentials.provenance.robot_secret = robot;
+        credentials
+    };
+    let layouts = [
+        MirrorLayout::ProxyCache,
+        MirrorLayout::SpectroImages { public: true },
+        MirrorLayout::SpectroImages { public: false },
+    ];
+    let renderer = Renderer::embedded();
+    for layout in layouts {
+        let options =
+            RenderOptions::default().with_node(NodeOptions::default().with_layout(layout));
+        let robot_carried = layout == MirrorLayout::SpectroImages { public: false };
+        let render = |credentials: &Credentials, targets: &[Target]| {
+            renderer.render_targets(&config, credentials, targets, &options)
+        };
+        for (ca, password, robot) in [
+            (Origin::Reused, Origin::Generated, Origin::Reused),
+            (Origin::Reused, Origin::Rotated, Origin::Reused),
+            (Origin::Generated, Origin::Reused, Origin::Reused),
+            (Origin::Rotated, Origin::Reused, Origin::Reused),
+            (Origin::Reused, Origin::Reused, Origin::Generated),
+            (Origin::Provided, Origin::Provided, Origin::Rotated),
+        ] {
+            let credentials = with(ca, password, robot);
+            let case = format!("{layout}: ca {ca}, password {password}, robot {robot}");
+            let refused = ca.is_new() || (robot_carried && robot.is_new());
+            match render(&credentials, &[Target::Node]) {
+                Ok(bundles) => {
+                    assert!(!refused, "{case}: rendered");
+                    assert_eq!(bundles.len(), 1);
+                }
+                Err(error) => {
+                    assert!(refused, "{case}: {error}");
+                    let message = error.to_string();
+                    assert!(message.contains("--target k3s,node"), "{message}");
+                    assert_eq!(message.contains("the CA"), ca.is_new(), "{message}");
+                    assert_eq!(
+                        message.contains("the robot secret"),
+                        robot.is_new(),
+                        "{message}"
+                    );
+                    assert!(!message.contains("admin password"), "{message}");
+                }
+            }
+            // With its cluster in the same run, every combination renders, each target with
+            // the same layout.
+            let bundles = render(&credentials, &[Target::K3s, Target::Node]).expect(&case);
+            assert_eq!(bundles[0].target(), Target::K3s);
+            assert_eq!(bundles[1].target(), Target::Node);
+            let robot_secret = bundles[0]
+                .objects()
+                .iter()
+                .any(|object| object.name() == "harbor-pull-robot");
+            assert_eq!(robot_secret, robot_carried, "{case}");
+        }
+    }
+}

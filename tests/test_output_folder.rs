@@ -305,6 +305,9 @@ fn a_symbolic_link_inside_the_folder_is_never_written_through() {
     let node = dir.path().join("node");
     fs::create_dir(&node).expect("mkdir");
     std::os::unix::fs::symlink(&elsewhere, node.join("certs.d")).expect("symlink");
+    // The node target takes the cluster's credentials from its stream.
+    let cluster = run(dir.path(), &["render", &example("minimal.yaml")], 0);
+    fs::write(dir.path().join("cluster.yaml"), &cluster.stdout).expect("write");
     let output = run(
         dir.path(),
         &[
@@ -312,6 +315,8 @@ fn a_symbolic_link_inside_the_folder_is_never_written_through() {
             &example("minimal.yaml"),
             "--target",
             "node",
+            "--existing",
+            "cluster.yaml",
             "--out",
             "node",
         ],

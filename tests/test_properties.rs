@@ -393,7 +393,7 @@ proptest! {
             );
             assert_eq!(common::secret_value(&documents, "harbor-tls", "ca.crt"), tls.ca_certificate);
             assert_eq!(
-                common::secret_value(&documents, "harbor-tls", "ca.key"),
+                common::secret_value(&documents, "harbor-ca", "ca.key"),
                 tls.ca_private_key.as_ref().expect("generated CA key").expose()
             );
             assert_password(&[(documents, Value::Null)], credentials.admin_password.expose());

@@ -16,7 +16,7 @@ use serde_yaml::Value;
 const REFERENCE: &str = include_str!("data/harbor-chart-1.19.1-values-paths.tsv");
 
 #[test]
-fn k3s_stream_has_two_namespaces_eleven_secrets_a_helmchart_and_the_bootstrap_job() {
+fn k3s_stream_has_two_namespaces_thirteen_secrets_a_helmchart_and_the_bootstrap_job() {
     let bundle = render(
         &common::minimal_config(),
         &common::credentials(),
@@ -28,7 +28,7 @@ fn k3s_stream_has_two_namespaces_eleven_secrets_a_helmchart_and_the_bootstrap_jo
         .map(|document| document["kind"].as_str().expect("kind"))
         .collect();
     let mut expected = vec!["Namespace"; 2];
-    expected.extend(["Secret"; 11]);
+    expected.extend(["Secret"; 13]);
     expected.extend(["HelmChart", "ConfigMap", "Job"]);
     assert_eq!(kinds, expected);
     let chart = find(&documents, "HelmChart", "harbor");
@@ -56,6 +56,8 @@ fn helm_target_is_manifests_and_a_values_file() {
         [
             ObjectKind::Namespace,
             ObjectKind::Namespace,
+            ObjectKind::Secret,
+            ObjectKind::Secret,
             ObjectKind::Secret,
             ObjectKind::Secret,
             ObjectKind::Secret,
@@ -120,12 +122,32 @@ fn https_node_port_31443_sets_node_port_and_external_url() {
 }
 
 #[test]
-fn tls_comes_from_the_harbor_tls_secret() {
+fn tls_comes_from_the_harbor_tls_secret_and_the_ca_download_from_a_secret_without_keys() {
     let values = values_for("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n");
     assert_eq!(at(&values, "expose.tls.enabled").as_bool(), Some(true));
     assert_eq!(at(&values, "expose.tls.certSource"), "secret");
     assert_eq!(at(&values, "expose.tls.secret.secretName"), "harbor-tls");
-    assert_eq!(at(&values, "caSecretName"), "harbor-tls");
+    // The chart mounts caSecretName whole into core: it holds ca.crt and nothing else.
+    assert_eq!(at(&values, "caSecretName"), "harbor-ca-download");
+    let bundle = render(
+        &common::minimal_config(),
+        &common::credentials(),
+        Target::K3s,
+    );
+    let documents = documents(&bundle.to_yaml());
+    let download = find(&documents, "Secret", "harbor-ca-download");
+    assert_eq!(download["metadata"]["namespace"], "harbor");
+    let keys: Vec<&str> = download["data"]
+        .as_mapping()
+        .expect("data")
+        .keys()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(keys, ["ca.crt"]);
+    assert_eq!(
+        secret_value(&documents, "harbor-ca-download", "ca.crt"),
+        common::CA
+    );
 }
 
 #[test]
@@ -232,8 +254,12 @@ fn secrets_hold_the_credentials_under_the_documented_keys() {
         common::KEY
     );
     assert_eq!(secret_value(&documents, "harbor-tls", "ca.crt"), common::CA);
+    // The CA key lives apart, in the cluster's namespace (SPEC 4.2).
+    let ca = find(&documents, "Secret", "harbor-ca");
+    assert_eq!(ca["metadata"]["namespace"], "cluster-edge-01");
+    assert_eq!(secret_value(&documents, "harbor-ca", "ca.crt"), common::CA);
     assert_eq!(
-        secret_value(&documents, "harbor-tls", "ca.key"),
+        secret_value(&documents, "harbor-ca", "ca.key"),
         common::CA_KEY
     );
 
@@ -256,16 +282,22 @@ fn secrets_hold_the_credentials_under_the_documented_keys() {
 }
 
 #[test]
-fn tls_secret_has_no_ca_key_without_a_ca_private_key() {
-    let mut credentials = common::credentials();
-    credentials.tls.ca_private_key = None;
-    let bundle = render(&common::minimal_config(), &credentials, Target::K3s);
-    let documents = documents(&bundle.to_yaml());
-    let data = find(&documents, "Secret", "harbor-tls")["data"]
-        .as_mapping()
-        .expect("data");
-    let keys: Vec<&str> = data.keys().filter_map(Value::as_str).collect();
-    assert_eq!(keys, ["tls.crt", "tls.key", "ca.crt"]);
+fn tls_secret_never_holds_the_ca_key_and_harbor_ca_only_when_it_is_known() {
+    for ca_key in [Some(common::CA_KEY), None] {
+        let mut credentials = common::credentials();
+        credentials.tls.ca_private_key = ca_key.map(Into::into);
+        let bundle = render(&common::minimal_config(), &credentials, Target::K3s);
+        let documents = documents(&bundle.to_yaml());
+        let data = find(&documents, "Secret", "harbor-tls")["data"]
+            .as_mapping()
+            .expect("data");
+        let keys: Vec<&str> = data.keys().filter_map(Value::as_str).collect();
+        assert_eq!(keys, ["tls.crt", "tls.key", "ca.crt"]);
+        let has_ca_secret = documents
+            .iter()
+            .any(|document| document["metadata"]["name"] == "harbor-ca");
+        assert_eq!(has_ca_secret, ca_key.is_some());
+    }
 }
 
 fn hostile_strings() -> Vec<String> {
@@ -337,7 +369,11 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
             assert_eq!(secret("harbor-tls", "tls.crt"), format!("{hostile}cert"));
             assert_eq!(secret("harbor-tls", "tls.key"), format!("{hostile}key"));
             assert_eq!(secret("harbor-tls", "ca.crt"), format!("{hostile}ca"));
-            assert_eq!(secret("harbor-tls", "ca.key"), format!("{hostile}ca-key"));
+            assert_eq!(secret("harbor-ca", "ca.key"), format!("{hostile}ca-key"));
+            assert_eq!(
+                secret("harbor-ca-download", "ca.crt"),
+                format!("{hostile}ca")
+            );
             let values = values_of(&bundle);
             for claim in [
                 "registry",

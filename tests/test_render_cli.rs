@@ -26,7 +26,7 @@ fn k3s_stream_of_the_minimal_example_holds_namespaces_secrets_helmchart_and_boot
         String::from_utf8_lossy(&output.stderr)
     );
     let mut expected = vec!["Namespace"; 2];
-    expected.extend(["Secret"; 11]);
+    expected.extend(["Secret"; 13]);
     expected.extend(["HelmChart", "ConfigMap", "Job"]);
     assert_eq!(kinds(&output.stdout), expected);
 }

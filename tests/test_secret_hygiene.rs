@@ -465,7 +465,7 @@ fn the_robot_secret_never_shows_outside_its_secret_and_registries_yaml() {
     )
     .expect("write");
     std::fs::write(dir.path().join("existing.yaml"), &broken).expect("write");
-    for command in ["render", "credentials"] {
+    for command in ["validate", "render", "credentials"] {
         let (code, stdout, stderr) = run(
             dir.path(),
             &[command, "in.yaml", "--existing", "existing.yaml"],
@@ -476,5 +476,127 @@ fn the_robot_secret_never_shows_outside_its_secret_and_registries_yaml() {
             "{command}"
         );
         assert!(stderr.contains("harbor-pull-robot"), "{command}: {stderr}");
+    }
+}
+
+/// The places a private key's text can be recognised by: its base64 body lines, and the
+/// base64 of the whole PEM text (what a Secret's `data` holds).
+fn key_traces(pem: &str) -> Vec<String> {
+    let mut traces: Vec<String> = pem
+        .lines()
+        .filter(|line| !line.starts_with("-----") && line.len() > 16)
+        .map(str::to_owned)
+        .collect();
+    traces.push(STANDARD.encode(pem)[..40].to_owned());
+    traces
+}
+
+fn assert_no_key(what: &str, text: &str, traces: &[String]) {
+    assert!(
+        !text.contains("PRIVATE KEY-----\n"),
+        "{what} holds a PEM private key block: {text}"
+    );
+    for trace in traces {
+        assert!(
+            !text.contains(trace.as_str()),
+            "{what} shows key text: {text}"
+        );
+    }
+}
+
+#[test]
+fn defaults_credentials_and_validate_never_list_a_private_key() {
+    let config = common::minimal_config();
+    let generated = Credentials::resolve(
+        &config,
+        Some(common::internal_existing()),
+        &mut Generator::reproducible(3, None),
+    )
+    .expect("credentials");
+    let tls = &generated.tls;
+    let key = tls.private_key.expose();
+    let ca_key = tls.ca_private_key.as_ref().expect("a CA key").expose();
+    let mut traces = key_traces(key);
+    traces.extend(key_traces(ca_key));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("internal.yaml"),
+        common::internal_secrets_yaml(),
+    )
+    .expect("write");
+    let json = |text: &str| serde_json::to_string(text).expect("json");
+    // Every field that takes a certificate, given a key instead; and the proper pair.
+    let certs = [
+        (key, key, Some(tls.ca_certificate.as_str())),
+        (tls.certificate_chain.as_str(), key, Some(ca_key)),
+        (ca_key, key, Some(ca_key)),
+        (
+            tls.certificate_chain.as_str(),
+            key,
+            Some(tls.ca_certificate.as_str()),
+        ),
+    ];
+    for (index, (cert, key, ca)) in certs.iter().enumerate() {
+        let mut text = format!(
+            "harbor-config:\n  auth:\n    certs:\n      cert: {}\n      key: {}\n",
+            json(cert),
+            json(key)
+        );
+        if let Some(ca) = ca {
+            text.push_str(&format!("      ca: {}\n", json(ca)));
+        }
+        text.push_str("cluster: {uid: edge-demo-01, vip: 10.10.1.5}\n");
+        let file = format!("certs-{index}.yaml");
+        std::fs::write(dir.path().join(&file), text).expect("write");
+        for command in ["defaults", "validate", "credentials", "render"] {
+            let (code, stdout, stderr) = run(
+                dir.path(),
+                &[command, &file, "--existing", "internal.yaml"]
+                    [..if command == "defaults" { 2 } else { 4 }],
+            );
+            let what = format!("{command} case {index} (exit {code:?})");
+            // The proper pair passes everywhere; each misplaced key fails but `defaults`.
+            let passes = index == 3 || command == "defaults";
+            assert_eq!(code, Some(if passes { 0 } else { 1 }), "{what}: {stderr}");
+            // A render's stream holds the key, base64-encoded, as the Secret must.
+            if command != "render" || code != Some(0) {
+                assert_no_key(&format!("{what} stdout"), &stdout, &traces);
+            }
+            assert_no_key(&format!("{what} stderr"), &stderr, &traces);
+        }
+        // `defaults` shows each certificate as a summary: a fingerprint, never PEM.
+        let (code, stdout, _) = run(dir.path(), &["defaults", &file]);
+        assert_eq!(code, Some(0));
+        assert!(!stdout.contains("-----BEGIN"), "{stdout}");
+        if index == 3 {
+            assert!(stdout.contains("sha256:"), "{stdout}");
+            assert!(stdout.contains("CN=spectro.registry.local"), "{stdout}");
+        } else {
+            assert!(stdout.contains("unreadable:"), "{stdout}");
+        }
+    }
+
+    // Existing Secrets with the key where a certificate belongs.
+    let existing = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: harbor-tls, namespace: harbor}}\nstringData:\n  tls.crt: {}\n  tls.key: {}\n  ca.crt: {}\n---\n{}",
+        json(key),
+        json(key),
+        json(ca_key),
+        common::internal_secrets_yaml()
+    );
+    std::fs::write(dir.path().join("existing.yaml"), existing).expect("write");
+    std::fs::write(
+        dir.path().join("plain.yaml"),
+        "harbor-config: {}\ncluster: {uid: edge-demo-01, vip: 10.10.1.5}\n",
+    )
+    .expect("write");
+    for command in ["validate", "credentials", "render"] {
+        let (code, stdout, stderr) = run(
+            dir.path(),
+            &[command, "plain.yaml", "--existing", "existing.yaml"],
+        );
+        assert_eq!(code, Some(1), "{command}: {stderr}");
+        assert_no_key(&format!("{command} stdout"), &stdout, &traces);
+        assert_no_key(&format!("{command} stderr"), &stderr, &traces);
     }
 }

@@ -36,8 +36,10 @@ struct Cli {
 enum Command {
     /// Renders the manifests (and Helm values) for a target: the main job.
     Render(Box<render::RenderCommand>),
-    /// Checks the parameters and lists every problem (exit 1 when there is one).
-    Validate(InputArgs),
+    /// Checks the parameters and the credentials (provided, existing, or in an --out folder)
+    /// with every check `render` runs, without generating anything; lists every problem
+    /// (exit 1 when there is one).
+    Validate(ValidateArgs),
     /// Prints the fully defaulted parameters.
     Defaults(InputArgs),
     /// Prints the JSON schema of the input document.
@@ -49,6 +51,19 @@ enum Command {
     /// prints what was provided, generated, reused or reissued, with the certificates (secrets
     /// only with --show-secrets).
     Credentials(CredentialsCommand),
+}
+
+/// `harbor-edge validate`.
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    credentials: credentials::CredentialArgs,
+    /// The output folder a render would write: the credentials an earlier render left there
+    /// are checked as `render --out` would reuse them (nothing is written).
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
 }
 
 /// Runs the tool; returns the process exit code.
@@ -96,18 +111,18 @@ fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-fn validate(args: &InputArgs) -> Result<(), Error> {
-    let validated = args.resolve()?;
+fn validate(args: &ValidateArgs) -> Result<(), Error> {
+    let validated = args.input.resolve()?;
+    let checked = args
+        .credentials
+        .check(&validated.config, args.out.as_deref())?;
     input::print_warnings(&validated.warnings);
+    input::print_warnings(&checked.warnings);
+    let count = validated.warnings.len() + checked.warnings.len();
     print(&format!(
-        "{}: valid ({} warning{})\n",
-        args.file.display(),
-        validated.warnings.len(),
-        if validated.warnings.len() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        "{}: valid ({count} warning{})\n",
+        args.input.file.display(),
+        if count == 1 { "" } else { "s" }
     ))
 }
 

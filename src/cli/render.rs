@@ -6,11 +6,11 @@ use clap::{Args, CommandFactory as _, ValueEnum};
 use zeroize::Zeroizing;
 
 use harbor_edge::node::{MirrorLayout, NodeOptions};
-use harbor_edge::output::{VALUES_FOLDER, WriteOptions};
+use harbor_edge::output::{VALUES_FOLDER, WriteOptions, write_targets};
 use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target};
 use harbor_edge::{Bundle, Error};
 
-use super::credentials::CredentialArgs;
+use super::credentials::{self, CredentialArgs};
 use super::input::{self, InputArgs};
 use super::print;
 
@@ -32,17 +32,22 @@ pub(crate) struct RenderCommand {
     credentials: CredentialArgs,
     /// What to render: `k3s` (one stream with a HelmChart for the auto-deploy folder),
     /// `helm` (manifests, plus Helm values for `helm install -f`: needs --out or --values-out)
-    /// or `node` (registry mirror configuration for the nodes; needs --out).
-    #[arg(long, default_value = "k3s", value_parser = parse_target)]
-    target: Target,
-    /// Write one file per object into this folder instead of printing, atomically as a set;
-    /// the Helm values go to its `values/` subfolder.
+    /// or `node` (registry mirror configuration for the nodes; needs --out). Several, comma
+    /// separated (`k3s,node`), render from one set of credentials into one folder each under
+    /// --out. The node target alone needs the cluster's credentials (--existing, or an --out
+    /// folder holding the cluster's render).
     #[arg(
         long,
-        value_name = "DIR",
-        conflicts_with = "output",
-        required_if_eq("target", "node")
+        default_value = "k3s",
+        value_delimiter = ',',
+        value_parser = parse_target
     )]
+    target: Vec<Target>,
+    /// Write one file per object into this folder instead of printing, atomically as a set;
+    /// the Helm values go to its `values/` subfolder; with several targets, each goes to its
+    /// own subfolder (`DIR/k3s`, `DIR/node`). Credentials an earlier render left in the folder
+    /// are reused (replace them with --rotate).
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
     out: Option<PathBuf>,
     /// Helm target printed on stdout: write the Helm values files into this folder (the
     /// Kubernetes objects still go to stdout).
@@ -89,31 +94,51 @@ fn parse_layout(text: &str) -> Result<MirrorLayout, String> {
 
 impl RenderCommand {
     pub(crate) fn run(&self) -> Result<(), Error> {
+        self.check_out();
         let renderer = match &self.templates {
             Some(dir) => Renderer::from_dir(dir)?,
             None => Renderer::embedded(),
         };
         let options = self.render_options()?;
         let validated = self.input.resolve()?;
-        let credentials = self.credentials.resolve(&validated.config)?;
-        let bundle =
-            renderer.render_with(&validated.config, &credentials, self.target, &options)?;
+        let (credentials, sources) = self
+            .credentials
+            .resolve(&validated.config, self.out.as_deref())?;
+        let bundles =
+            renderer.render_targets(&validated.config, &credentials, &self.target, &options)?;
         if self.out.is_none() {
-            self.check_values_out(&bundle);
+            self.check_values_out(&bundles[0]);
         }
         input::print_warnings(&validated.warnings);
         input::print_warnings(&credentials.warnings);
-        let options = self.write_options();
-        match &self.out {
-            Some(dir) => {
-                for path in bundle.write_dir_with(dir, &options)? {
+        if let Some(dir) = &sources.folder {
+            eprintln!(
+                "note: reused the credentials of the earlier render in {}",
+                dir.display()
+            );
+        }
+        credentials::announce(
+            &credentials.provenance,
+            self.out.as_deref(),
+            options.node.layout.node_user().is_some(),
+        );
+        let write_options = self.write_options();
+        match (&self.out, bundles.as_slice()) {
+            (Some(dir), [bundle]) => {
+                for path in bundle.write_dir_with(dir, &write_options)? {
                     eprintln!("wrote {}", path.display());
                 }
                 Ok(())
             }
-            None => {
+            (Some(dir), bundles) => {
+                for path in write_targets(dir, bundles, &write_options)? {
+                    eprintln!("wrote {}", path.display());
+                }
+                Ok(())
+            }
+            (None, [bundle, ..]) => {
                 if let Some(dir) = &self.values_out {
-                    for path in bundle.write_values_dir(dir, &options)? {
+                    for path in bundle.write_values_dir(dir, &write_options)? {
                         eprintln!("wrote {} (Helm values: helm install -f)", path.display());
                     }
                 }
@@ -123,6 +148,7 @@ impl RenderCommand {
                     OutputForm::Json => print(&Zeroizing::new(bundle.to_json())),
                 }
             }
+            (None, []) => Ok(()),
         }
     }
 
@@ -137,13 +163,7 @@ impl RenderCommand {
                     "--spectro-images-public applies to --mirror-layout spectro-images, not {layout} \
                      (proxy-cache projects are always public)"
                 );
-                let mut command = super::Cli::command();
-                command.build();
-                let kind = clap::error::ErrorKind::ArgumentConflict;
-                match command.find_subcommand_mut("render") {
-                    Some(render) => render.error(kind, message).exit(),
-                    None => command.error(kind, message).exit(),
-                }
+                usage_error(clap::error::ErrorKind::ArgumentConflict, &message);
             }
         };
         let node = NodeOptions::new(&self.mirrors, self.ca_file.as_deref())?.with_layout(layout);
@@ -154,6 +174,22 @@ impl RenderCommand {
         Ok(options)
     }
 
+    /// The node target and several targets write files, not a stream: they need `--out` (a
+    /// usage error, exit 2, otherwise).
+    fn check_out(&self) {
+        if self.out.is_some() {
+            return;
+        }
+        let message = if self.target.len() > 1 {
+            "several targets are written into one folder each: add --out DIR"
+        } else if self.target.contains(&Target::Node) {
+            "the node target writes files (registries.yaml, certs.d/, ca.crt): add --out DIR"
+        } else {
+            return;
+        };
+        usage_error(clap::error::ErrorKind::MissingRequiredArgument, message);
+    }
+
     /// On stdout only Kubernetes objects are printed: a bundle with other files (the Helm
     /// values) needs `--values-out`, and `--values-out` needs such a bundle. A usage error
     /// (exit 2) otherwise.
@@ -162,31 +198,23 @@ impl RenderCommand {
             .objects()
             .iter()
             .any(|object| object.file_name().starts_with(&format!("{VALUES_FOLDER}/")));
+        let target = bundle.target();
         let (kind, message) = match (has_values, &self.values_out) {
             (true, None) => (
                 clap::error::ErrorKind::MissingRequiredArgument,
                 format!(
-                    "the {} target's Helm values are not Kubernetes objects and are not printed: \
-                     add --values-out DIR to write them there (the objects still go to stdout), \
-                     or write everything with --out DIR",
-                    self.target
+                    "the {target} target's Helm values are not Kubernetes objects and are not \
+                     printed: add --values-out DIR to write them there (the objects still go to \
+                     stdout), or write everything with --out DIR"
                 ),
             ),
             (false, Some(_)) => (
                 clap::error::ErrorKind::ArgumentConflict,
-                format!(
-                    "--values-out: the {} target has no Helm values file to write",
-                    self.target
-                ),
+                format!("--values-out: the {target} target has no Helm values file to write"),
             ),
             _ => return,
         };
-        let mut command = super::Cli::command();
-        command.build();
-        match command.find_subcommand_mut("render") {
-            Some(render) => render.error(kind, message).exit(),
-            None => command.error(kind, message).exit(),
-        }
+        usage_error(kind, &message);
     }
 
     /// The run's input files, which no write may replace or remove.
@@ -204,5 +232,15 @@ impl RenderCommand {
             .fold(WriteOptions::new(), |options, (path, role)| {
                 options.protect(path, role)
             })
+    }
+}
+
+/// Ends the run with clap's usage error for `render` (exit 2).
+fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
+    let mut command = super::Cli::command();
+    command.build();
+    match command.find_subcommand_mut("render") {
+        Some(render) => render.error(kind, message).exit(),
+        None => command.error(kind, message).exit(),
     }
 }

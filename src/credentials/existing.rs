@@ -13,8 +13,12 @@ use crate::secret::SecretString;
 /// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
 
-/// Where errors about the stream as a whole point.
+/// Where errors about the stream as a whole point, and the name of a source read with
+/// [`ExistingSecrets::from_yaml_str`].
 const STREAM_PATH: &str = "existing secrets";
+
+/// How many documents a source remembers for the warning that names what it held.
+const REMEMBERED: usize = 12;
 
 /// Kubernetes Secrets read from a YAML stream, as `kubectl get secret -o yaml` prints them
 /// (one Secret, or a `kind: List` with `items`) or as harbor-edge writes them. Documents of
@@ -22,6 +26,13 @@ const STREAM_PATH: &str = "existing secrets";
 ///
 /// Values come from `data` (base64) and `stringData` (plain text; it wins, as in the API
 /// server). Every value is held as a [`SecretString`]; `Debug` shows names only.
+///
+/// Several sources can be read into one set ([`ExistingSecrets::add_yaml_str`],
+/// [`ExistingSecrets::extend`]): an earlier render in an output folder (see
+/// [`crate::output::read_existing_secrets`]), then the Secrets of the cluster; a later Secret of
+/// the same name and namespace wins. A source that
+/// holds none of the Secrets harbor-edge reads earns a warning naming what it held
+/// ([`crate::WarningKind::ExistingUnused`]).
 ///
 /// ```
 /// use harbor_edge::ExistingSecrets;
@@ -36,11 +47,25 @@ const STREAM_PATH: &str = "existing secrets";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExistingSecrets {
     secrets: Vec<ExistingSecret>,
+    sources: Vec<Source>,
+}
+
+/// One text read: its name and what it held, for the warning when it yields nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Source {
+    pub(crate) name: String,
+    /// `Secret harbor/harbor-tls`, `ConfigMap default/x`, `a document without a kind`: the
+    /// first [`REMEMBERED`].
+    pub(crate) documents: Vec<String>,
+    /// How many documents it held in all.
+    pub(crate) count: usize,
 }
 
 /// One Secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExistingSecret {
+    /// Index into [`ExistingSecrets::sources`].
+    pub(crate) source: usize,
     pub(crate) namespace: Option<String>,
     pub(crate) name: String,
     pub(crate) values: BTreeMap<String, SecretString>,
@@ -80,13 +105,32 @@ impl ExistingSecrets {
 
     /// Reads a YAML stream of Secrets. Errors name the document, Secret and key, never a value.
     pub fn from_yaml_str(text: &str) -> Result<Self> {
-        if text.len() > MAX_BYTES {
-            return Err(invalid(
-                STREAM_PATH,
-                format!("are {} bytes; the limit is {MAX_BYTES}", text.len()),
-            ));
-        }
         let mut secrets = Self::new();
+        secrets.add_yaml_str(text, STREAM_PATH)?;
+        Ok(secrets)
+    }
+
+    /// Reads one more YAML stream, named `source` in errors and warnings (e.g.
+    /// `--existing cluster.yaml`). Its Secrets come after those read before, so they win.
+    pub fn add_yaml_str(&mut self, text: &str, source: &str) -> Result<()> {
+        let at = |message: String| {
+            if source == STREAM_PATH {
+                invalid(STREAM_PATH, message)
+            } else {
+                invalid(format!("{STREAM_PATH} ({source})"), message)
+            }
+        };
+        if text.len() > MAX_BYTES {
+            return Err(at(format!(
+                "are {} bytes; the limit is {MAX_BYTES}",
+                text.len()
+            )));
+        }
+        self.sources.push(Source {
+            name: source.to_owned(),
+            documents: Vec::new(),
+            count: 0,
+        });
         for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
             // Deserializing into a Value cannot fail on types, only on syntax; the parser's
             // own message is not repeated because it may quote the text around the fault.
@@ -94,14 +138,43 @@ impl ExistingSecrets {
                 let place = error.location().map_or_else(String::new, |location| {
                     format!(" at line {}:{}", location.line(), location.column())
                 });
-                invalid(
-                    STREAM_PATH,
-                    format!("document {} is not valid YAML{place}", index + 1),
-                )
+                at(format!("document {} is not valid YAML{place}", index + 1))
             })?;
-            secrets.add_document(&value, index + 1)?;
+            self.add_document(&value, index + 1)?;
         }
-        Ok(secrets)
+        Ok(())
+    }
+
+    /// Adds every Secret and source of `other` after those of `self`.
+    pub fn extend(&mut self, other: ExistingSecrets) {
+        let offset = self.sources.len();
+        self.sources.extend(other.sources);
+        self.secrets
+            .extend(other.secrets.into_iter().map(|secret| ExistingSecret {
+                source: secret.source + offset,
+                ..secret
+            }));
+    }
+
+    /// The sources read, in order.
+    pub(crate) fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    /// The Secrets of source `index`.
+    pub(crate) fn of_source(&self, index: usize) -> impl Iterator<Item = &ExistingSecret> {
+        self.secrets
+            .iter()
+            .filter(move |secret| secret.source == index)
+    }
+
+    fn remember(&mut self, what: String) {
+        if let Some(source) = self.sources.last_mut() {
+            source.count += 1;
+            if source.documents.len() < REMEMBERED {
+                source.documents.push(what);
+            }
+        }
     }
 
     /// Number of Secrets read.
@@ -129,9 +202,21 @@ impl ExistingSecrets {
         })
     }
 
+    /// Every Secret named `name`, whatever its namespace, later ones first.
+    pub(crate) fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ExistingSecret> {
+        self.secrets
+            .iter()
+            .rev()
+            .filter(move |secret| secret.name == name)
+    }
+
     fn add_document(&mut self, value: &Value, document: usize) -> Result<()> {
+        if value.is_null() {
+            return Ok(());
+        }
         let Some(kind) = value.get("kind").and_then(Value::as_str) else {
-            // Empty documents and documents without a kind are not Secrets.
+            // Documents without a kind are not Secrets (a values file, say).
+            self.remember("a document without a kind (not a Kubernetes object)".to_owned());
             return Ok(());
         };
         match kind {
@@ -139,13 +224,17 @@ impl ExistingSecrets {
             "List" | "SecretList" => {
                 let items = value.get("items").and_then(Value::as_sequence);
                 for item in items.into_iter().flatten() {
-                    if item.get("kind").and_then(Value::as_str) == Some("Secret") {
-                        self.add_secret(item, document)?;
+                    match item.get("kind").and_then(Value::as_str) {
+                        Some("Secret") => self.add_secret(item, document)?,
+                        other => self.remember(describe(item, other.unwrap_or("object"))),
                     }
                 }
                 Ok(())
             }
-            _ => Ok(()),
+            other => {
+                self.remember(describe(value, other));
+                Ok(())
+            }
         }
     }
 
@@ -181,13 +270,33 @@ impl ExistingSecrets {
             let text = text.ok_or_else(|| invalid(&path, "is not a string in `stringData`"))?;
             values.insert(key, SecretString::new(text));
         }
+        self.remember(describe(value, "Secret"));
         self.secrets.push(ExistingSecret {
+            source: self.sources.len().saturating_sub(1),
             namespace: namespace.map(str::to_owned),
             name: name.to_owned(),
             values,
             annotations,
         });
         Ok(())
+    }
+}
+
+/// `Kind namespace/name` of an object, for the warning that names what a source held. Names
+/// are never secret.
+fn describe(value: &Value, kind: &str) -> String {
+    let metadata = value.get("metadata");
+    let field = |name| {
+        metadata
+            .and_then(|m| m.get(name))
+            .and_then(Value::as_str)
+            .map(|text| text.chars().take(63).collect::<String>())
+    };
+    let kind: String = kind.chars().take(40).collect();
+    match (field("namespace"), field("name")) {
+        (Some(namespace), Some(name)) => format!("{kind} {namespace}/{name}"),
+        (None, Some(name)) => format!("{kind} {name}"),
+        _ => kind,
     }
 }
 

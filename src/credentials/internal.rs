@@ -27,6 +27,7 @@ use serde_yaml::Value;
 
 use super::existing::{ExistingSecret, ExistingSecrets};
 use super::generator::{Generator, Purpose};
+use super::rotation::Rotation;
 use super::{Origin, htpasswd, password, token};
 use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
 use crate::model::{ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, TLS_SECRET};
@@ -59,7 +60,7 @@ pub(crate) const TOKEN_CERT_KEY: &str = "tls.crt";
 pub(crate) const TOKEN_KEY_KEY: &str = "tls.key";
 
 /// Where Helm's `kube-system` values Secret lives: beside the `HelmChart`.
-const KUBE_SYSTEM: &str = "kube-system";
+pub(crate) const KUBE_SYSTEM: &str = "kube-system";
 
 /// Number of [`InternalCredential`]s.
 const COUNT: usize = 10;
@@ -248,26 +249,78 @@ impl InternalOrigins {
     }
 }
 
-/// The internal credentials with their origins and warnings.
-pub(crate) struct InternalOutcome {
-    pub(crate) credentials: InternalCredentials,
-    pub(crate) origins: InternalOrigins,
+/// What to do about each internal credential: keep the value found, or make one.
+pub(crate) struct InternalPlan {
+    /// The values kept; `None` where one is made.
+    kept: [Option<SecretString>; COUNT],
+    /// The random streams' contexts of the values made (a rotation names what it replaces).
+    contexts: [Vec<u8>; COUNT],
+    origins: InternalOrigins,
+    token: token::TokenPlan,
     pub(crate) warnings: Vec<Warning>,
 }
 
-/// Reuses every internal credential `existing` holds, checked, byte for byte; generates the
-/// others. A value that fails its check is an error naming the Secret and key.
-pub(crate) fn resolve(
+impl InternalPlan {
+    /// Where each credential comes from.
+    pub(crate) fn origins(&self) -> &InternalOrigins {
+        &self.origins
+    }
+
+    /// Whether carrying out the plan makes a certificate (the token certificate).
+    pub(crate) fn makes_certificate(&self) -> bool {
+        self.token.makes_certificate()
+    }
+
+    /// Makes what the plan says to make.
+    pub(crate) fn realize(
+        self,
+        generator: &mut Generator,
+    ) -> Result<(InternalCredentials, InternalOrigins)> {
+        let mut values: [SecretString; COUNT] = Default::default();
+        for which in InternalCredential::ALL {
+            let Some((purpose, length, _)) = which.random_rule() else {
+                continue;
+            };
+            values[which.index()] = match &self.kept[which.index()] {
+                Some(value) => value.clone(),
+                None => password::alphanumeric(
+                    &mut generator.rng(purpose, &self.contexts[which.index()])?,
+                    length,
+                ),
+            };
+        }
+        let htpasswd = InternalCredential::RegistryHtpasswd.index();
+        values[htpasswd] = match &self.kept[htpasswd] {
+            Some(line) => line.clone(),
+            None => htpasswd::generate(
+                generator,
+                &values[InternalCredential::RegistryPassword.index()],
+                &self.contexts[htpasswd],
+            )?,
+        };
+        let (certificate, private_key) = self.token.realize(generator)?;
+        values[InternalCredential::TokenKey.index()] = private_key;
+        values[InternalCredential::TokenCertificate.index()] = certificate;
+        Ok((InternalCredentials { values }, self.origins))
+    }
+}
+
+/// Plans every internal credential: what `existing` holds is checked and kept byte for byte,
+/// unless `rotation` names it; the rest is made. A value that fails its check is an error
+/// naming the Secret and key.
+pub(crate) fn plan(
     existing: Option<&ExistingSecrets>,
-    generator: &mut Generator,
-) -> Result<InternalOutcome> {
+    rotation: &Rotation,
+    now: time::OffsetDateTime,
+) -> Result<InternalPlan> {
     let secret = |name: &str| existing.and_then(|all| all.get(HARBOR_NAMESPACE, name));
     let mut origins = InternalOrigins::all(Origin::Generated);
-    let mut values: [SecretString; COUNT] = Default::default();
+    let mut kept: [Option<SecretString>; COUNT] = Default::default();
+    let mut contexts: [Vec<u8>; COUNT] = Default::default();
     let mut warnings = Vec::new();
 
     for which in InternalCredential::ALL {
-        let Some((purpose, length, required)) = which.random_rule() else {
+        let Some((_, _, required)) = which.random_rule() else {
             continue;
         };
         let found = match which {
@@ -276,23 +329,31 @@ pub(crate) fn resolve(
                 Some((secret.value(which.key())?.clone(), secret.path(which.key())))
             }),
         };
-        values[which.index()] = match found {
+        match found {
+            Some((value, path)) if rotation.contains_internal(which) => {
+                contexts[which.index()] = super::tls::rotation_context(value.expose());
+                origins.set(which, Origin::Rotated);
+                warnings.extend(rotation_warning(which, &path));
+            }
             Some((value, path)) => {
                 check_length(&value, required, &path)?;
                 origins.set(which, Origin::Reused);
-                value
+                kept[which.index()] = Some(value);
             }
-            None => password::alphanumeric(&mut generator.rng(purpose, b"")?, length),
-        };
+            None => {}
+        }
     }
 
-    let htpasswd_key = InternalCredential::RegistryHtpasswd.key();
-    let password = &values[InternalCredential::RegistryPassword.index()];
-    let password_reused = origins.get(InternalCredential::RegistryPassword) == Origin::Reused;
+    let htpasswd = InternalCredential::RegistryHtpasswd;
+    let password_kept = origins.get(InternalCredential::RegistryPassword) == Origin::Reused;
     let existing_line = secret(REGISTRY_CREDENTIALS_SECRET)
-        .and_then(|secret| Some((secret, secret.value(htpasswd_key)?)));
-    values[InternalCredential::RegistryHtpasswd.index()] = match existing_line {
-        Some((secret, _)) if !password_reused => {
+        .and_then(|secret| Some((secret, secret.value(htpasswd.key())?)));
+    match existing_line {
+        Some((_, line)) if rotation.contains_internal(htpasswd) => {
+            contexts[htpasswd.index()] = super::tls::rotation_context(line.expose());
+            origins.set(htpasswd, Origin::Rotated);
+        }
+        Some((secret, _)) if !password_kept => {
             return Err(Error::credentials(
                 CredentialErrorKind::InvalidExistingSecret,
                 secret.path(InternalCredential::RegistryPassword.key()),
@@ -301,33 +362,61 @@ pub(crate) fn resolve(
             ));
         }
         Some((secret, line)) => {
+            let password = kept[InternalCredential::RegistryPassword.index()]
+                .as_ref()
+                .ok_or_else(|| {
+                    Error::credentials(
+                        CredentialErrorKind::InvalidExistingSecret,
+                        secret.path(InternalCredential::RegistryPassword.key()),
+                        "is missing",
+                    )
+                })?;
             let recorded = secret.annotation(htpasswd::DIGEST_ANNOTATION);
-            htpasswd::verify(line, password, recorded, &secret.path(htpasswd_key))?;
-            origins.set(InternalCredential::RegistryHtpasswd, Origin::Reused);
-            line.clone()
+            htpasswd::verify(line, password, recorded, &secret.path(htpasswd.key()))?;
+            origins.set(htpasswd, Origin::Reused);
+            kept[htpasswd.index()] = Some(line.clone());
         }
-        // A reused password gets a line of its own, with another salt than a first one.
-        None if password_reused => htpasswd::generate(generator, password, b"again")?,
-        None => htpasswd::generate(generator, password, b"")?,
-    };
+        // A kept password gets a line of its own, with another salt than a first one.
+        None if password_kept => contexts[htpasswd.index()] = b"again".to_vec(),
+        None => {}
+    }
 
-    let token = token::reuse_or_generate(secret(CORE_TOKEN_SECRET), generator)?;
-    values[InternalCredential::TokenKey.index()] = token.private_key;
-    values[InternalCredential::TokenCertificate.index()] = token.certificate;
-    origins.set(InternalCredential::TokenKey, token.key_origin);
-    origins.set(
-        InternalCredential::TokenCertificate,
-        token.certificate_origin,
-    );
-    warnings.extend(token.warnings);
+    let (token, token_warnings) = token::plan(secret(CORE_TOKEN_SECRET), rotation, now)?;
+    let (key_origin, certificate_origin) = token.origins();
+    origins.set(InternalCredential::TokenKey, key_origin);
+    origins.set(InternalCredential::TokenCertificate, certificate_origin);
+    warnings.extend(token_warnings);
 
     if let Some(warning) = generated_beside_earlier_secrets(existing, &origins) {
         warnings.push(warning);
     }
-    Ok(InternalOutcome {
-        credentials: InternalCredentials { values },
+    Ok(InternalPlan {
+        kept,
+        contexts,
         origins,
+        token,
         warnings,
+    })
+}
+
+/// What a rotation of `which` does to a running Harbor, when that is worth a warning.
+fn rotation_warning(which: InternalCredential, path: &str) -> Option<Warning> {
+    let message = match which {
+        InternalCredential::SecretKey => {
+            "was rotated: Harbor encrypted the credentials it stores (registry endpoints, robot \
+             secrets) with the old key, and cannot read them with the new one; enter them again"
+        }
+        InternalCredential::DatabasePassword => {
+            "was rotated: the internal database keeps the password it was created with; set the \
+             new one in PostgreSQL (ALTER USER postgres PASSWORD ...) before applying"
+        }
+        _ => return None,
+    };
+    Some(Warning {
+        kind: WarningKind::RotationEffect,
+        path: path.to_owned(),
+        position: None,
+        message: message.to_owned(),
     })
 }
 

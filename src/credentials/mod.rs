@@ -1,19 +1,36 @@
-//! Credentials (SPEC 4 and 5.1): the admin password, the TLS material the manifests carry, and
-//! Harbor's internal credentials ([`InternalCredentials`]).
+//! Credentials (SPEC 4 and 5.1): the admin password, the TLS material the manifests carry,
+//! Harbor's internal credentials ([`InternalCredentials`]), and the secret of the nodes' robot
+//! in the Palette layout ([`ROBOT_SECRET_SECRET`]).
 //!
 //! [`Credentials::resolve`] decides, item by item, where each credential comes from:
 //!
 //! - the parameters (`harbor-config.auth.password`, `harbor-config.auth.certs`), checked but
 //!   never replaced;
-//! - else the [`ExistingSecrets`] rendered or deployed before, reused unchanged, except a server
-//!   certificate that no longer fits the cluster, which is reissued from the same CA;
+//! - else the [`ExistingSecrets`] rendered or deployed before, checked and reused unchanged,
+//!   except a server certificate that no longer fits the cluster, which is reissued from the
+//!   same CA;
 //! - else a [`Generator`]: OS randomness and the current time, or a seed for byte-identical
 //!   output from run to run.
 //!
+//! Credentials are state (SPEC 4.1): nothing that exists is replaced unless a [`Rotation`]
+//! names it ([`Credentials::resolve_with`]). To keep them from one render to the next, pass
+//! what the earlier render wrote back in: its output folder
+//! ([`crate::output::read_existing_secrets`]) or stream, or the cluster's Secrets
+//! ([`ExistingSecrets::from_yaml_str`]).
+//!
+//! Trust (SPEC 4.3): provided and reused certificates pass the same checks, those a Go client
+//! (containerd, Docker) applies: the chain verified by signature up to the root in `ca.crt`,
+//! host names in subject alternative names only, RSA of 2048 bits or more or ECDSA P-256/P-384,
+//! no SHA-1 or MD5, a CA key that belongs to the CA. [`Credentials::check`] runs every check
+//! without generating anything.
+//!
+//! Custody (SPEC 4.2): the CA key is rendered into Secret `harbor-ca` of `cluster-<uid>`, which
+//! no pod mounts, never into `harbor-tls`.
+//!
 //! Harbor's internal credentials (its `secretKey`, the secrets its components share, the
-//! registry's credentials, the database password, the token key and certificate) follow the
-//! same rule without a parameter: reused from the existing secrets when there, checked, else
-//! generated; see [`InternalCredential`] for where each one lives.
+//! registry's credentials, the database password, the token key and certificate) and the
+//! robot secret follow the same rule without a parameter: reused from the existing secrets when
+//! there, checked, else generated; see [`InternalCredential`] for where each one lives.
 //!
 //! ```
 //! use harbor_edge::{Credentials, Generator, InternalCredential, Macros, Origin, PackInput};
@@ -43,14 +60,16 @@ mod generate;
 mod generator;
 mod htpasswd;
 mod internal;
-mod parse;
 mod password;
-mod provided;
 mod resolve;
-mod reuse;
 mod robot;
+mod rotation;
 mod signing;
+mod tls;
 mod token;
+mod trust;
+
+use time::Duration;
 
 use crate::error::Warning;
 use crate::secret::SecretString;
@@ -65,8 +84,13 @@ pub use internal::{
     REGISTRY_CREDENTIALS_SECRET, REGISTRY_SECRET_SECRET, REGISTRY_USER, SECRET_VALUES_KEY,
     SECRET_VALUES_SECRET,
 };
-pub(crate) use internal::{TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+pub(crate) use internal::{KUBE_SYSTEM, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+pub use resolve::CredentialCheck;
 pub use robot::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
+pub use rotation::{Rotatable, Rotation, UnknownRotation};
+
+/// A certificate that ends within this time earns a warning, and is reissued when reused.
+pub(crate) const EXPIRY_MARGIN: Duration = Duration::days(30);
 
 /// Everything the render step needs besides the [`crate::Config`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +111,8 @@ pub struct Credentials {
     pub robot_secret: SecretString,
 }
 
-/// The content of the `harbor-tls` secret.
+/// The TLS material: the content of `harbor-tls` (`tls.crt`, `tls.key`, `ca.crt`) and of
+/// `harbor-ca` (`ca.crt`, `ca.key`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsMaterial {
     /// `tls.crt`: the server certificate, then its chain, PEM.
@@ -96,9 +121,10 @@ pub struct TlsMaterial {
     pub private_key: SecretString,
     /// `ca.crt`: the CA certificate that signed the server certificate, PEM.
     pub ca_certificate: String,
-    /// `ca.key`: the CA's private key, PEM, when harbor-edge generated the CA. Kept in the
-    /// secret so a later run can reissue the server certificate from the same CA (the nodes
-    /// trust that CA) instead of rotating it.
+    /// `ca.key`: the CA's private key, PEM, when known (harbor-edge made the CA). Rendered
+    /// into Secret `harbor-ca` of `cluster-<uid>`, which no pod mounts (SPEC 4.2), so a later
+    /// run can reissue the server certificate from the same CA (the nodes trust that CA)
+    /// instead of rotating it. Never in `harbor-tls`.
     pub ca_private_key: Option<SecretString>,
 }
 
@@ -113,19 +139,29 @@ pub enum Origin {
     /// Issued anew from the existing CA because the existing one no longer fit; see
     /// [`Provenance::reissue_reasons`].
     Reissued,
-    /// Generated in this run.
+    /// Generated in this run: there was none.
     Generated,
+    /// Made anew in this run because a [`Rotation`] named it: the existing one is replaced.
+    Rotated,
 }
 
 impl Origin {
-    /// Lower-case name, for reports: `provided`, `reused`, `reissued`, `generated`.
+    /// Lower-case name, for reports: `provided`, `reused`, `reissued`, `generated`,
+    /// `rotated`.
     pub fn as_str(self) -> &'static str {
         match self {
             Origin::Provided => "provided",
             Origin::Reused => "reused",
             Origin::Reissued => "reissued",
             Origin::Generated => "generated",
+            Origin::Rotated => "rotated",
         }
+    }
+
+    /// Whether the credential was made in this run (generated or rotated): it exists
+    /// nowhere else yet, and is lost unless this run's output is kept.
+    pub fn is_new(self) -> bool {
+        matches!(self, Origin::Generated | Origin::Rotated)
     }
 }
 
@@ -168,6 +204,10 @@ pub enum ReissueReason {
     NotYetValid,
     /// `tls.key` does not belong to `tls.crt`.
     KeyMismatch,
+    /// A [`Rotation`] asked for it.
+    Rotated,
+    /// There was no server certificate, only the CA it is issued from (`harbor-ca`).
+    NoServerCertificate,
 }
 
 impl std::fmt::Display for ReissueReason {
@@ -181,6 +221,10 @@ impl std::fmt::Display for ReissueReason {
             ReissueReason::ExpiresSoon => f.write_str("it expires within 30 days"),
             ReissueReason::NotYetValid => f.write_str("it is not valid yet"),
             ReissueReason::KeyMismatch => f.write_str("tls.key does not belong to it"),
+            ReissueReason::Rotated => f.write_str("--rotate asked for it"),
+            ReissueReason::NoServerCertificate => {
+                f.write_str("there was none, only the CA it is issued from")
+            }
         }
     }
 }

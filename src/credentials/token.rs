@@ -17,10 +17,11 @@ use zeroize::Zeroizing;
 use super::existing::ExistingSecret;
 use super::generate::{add_years, serial};
 use super::generator::{Generator, Purpose};
-use super::parse::{PublicKeyMaterial, read_certificates};
-use super::provided::{EXPIRY_MARGIN, format_time};
+use super::rotation::Rotation;
 use super::signing::RsaSigningKey;
-use super::{Origin, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+use super::tls::rotation_context;
+use super::{EXPIRY_MARGIN, InternalCredential, Origin, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+use crate::certificate::{PublicKeyMaterial, read_certificates, rfc3339, strip_leading_zeros};
 use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
 use crate::secret::SecretString;
 
@@ -35,15 +36,59 @@ const VALIDITY_YEARS: i32 = 10;
 /// The certificate's common name: the chart names its own token certificate so.
 const COMMON_NAME: &str = "harbor-token-ca";
 
-/// The token certificate and key, and what happened to them.
-pub(crate) struct TokenOutcome {
-    /// `tls.crt`, PEM.
-    pub(crate) certificate: SecretString,
-    /// `tls.key`, PKCS#1 PEM.
-    pub(crate) private_key: SecretString,
-    pub(crate) key_origin: Origin,
-    pub(crate) certificate_origin: Origin,
-    pub(crate) warnings: Vec<Warning>,
+/// What to do about the token key and certificate.
+pub(crate) enum TokenPlan {
+    /// Both reused as they are.
+    Keep {
+        certificate: SecretString,
+        private_key: SecretString,
+    },
+    /// The key kept, the certificate issued anew from it.
+    Reissue {
+        private_key: SecretString,
+        key: Box<RsaSigningKey>,
+        context: Vec<u8>,
+        origin: Origin,
+    },
+    /// A new key and certificate.
+    Generate { context: Vec<u8>, origin: Origin },
+}
+
+impl TokenPlan {
+    /// `(key, certificate)` origins.
+    pub(crate) fn origins(&self) -> (Origin, Origin) {
+        match self {
+            TokenPlan::Keep { .. } => (Origin::Reused, Origin::Reused),
+            TokenPlan::Reissue { origin, .. } => (Origin::Reused, *origin),
+            TokenPlan::Generate { origin, .. } => (*origin, *origin),
+        }
+    }
+
+    /// Whether carrying out the plan makes a certificate.
+    pub(crate) fn makes_certificate(&self) -> bool {
+        !matches!(self, TokenPlan::Keep { .. })
+    }
+
+    /// `(certificate, private key)`, made where the plan says.
+    pub(crate) fn realize(self, generator: &mut Generator) -> Result<(SecretString, SecretString)> {
+        match self {
+            TokenPlan::Keep {
+                certificate,
+                private_key,
+            } => Ok((certificate, private_key)),
+            TokenPlan::Reissue {
+                private_key,
+                key,
+                context,
+                ..
+            } => Ok((issue_certificate(generator, &key, &context)?, private_key)),
+            TokenPlan::Generate { context, .. } => {
+                let key = generate_key(generator, &context)?;
+                let certificate = issue_certificate(generator, &key, &context)?;
+                Ok((certificate, key.to_pkcs1_pem()?))
+            }
+        }
+    }
 }
 
 /// A new RSA key from the generator's token-key stream: the same seed gives the same key.
@@ -52,8 +97,10 @@ pub(crate) struct TokenOutcome {
 /// the lowest bit set, so the modulus has exactly [`TOKEN_KEY_BITS`] bits), upwards through a
 /// small-factor sieve, with the deterministic Baillie-PSW test. Nothing but the byte stream
 /// decides the key, whatever the platform's word size.
-pub(crate) fn generate_key(generator: &mut Generator) -> Result<RsaSigningKey> {
-    let mut rng = generator.rng(Purpose::TokenKey, b"")?;
+///
+/// `context` is empty for a first key; a rotation names what it replaces.
+pub(crate) fn generate_key(generator: &mut Generator, context: &[u8]) -> Result<RsaSigningKey> {
+    let mut rng = generator.rng(Purpose::TokenKey, context)?;
     let exponent = BoxedUint::from(PUBLIC_EXPONENT);
     loop {
         let p = draw_prime(&mut rng, TOKEN_KEY_BITS / 2)?;
@@ -118,23 +165,32 @@ pub(crate) fn issue_certificate(
     Ok(SecretString::new(certificate.pem()))
 }
 
-/// The token material from `existing` (the `harbor-core-token` Secret) when there is one,
-/// checked and kept byte for byte; its certificate reissued from the same key when it expires
-/// within 30 days. Without a Secret, a new key and certificate.
-pub(crate) fn reuse_or_generate(
+/// Plans the token material from `existing` (the `harbor-core-token` Secret): checked and kept
+/// byte for byte; its certificate reissued from the same key when it expires within 30 days
+/// or `rotation` names it; a new key and certificate without a Secret or when `rotation` names
+/// the key.
+pub(crate) fn plan(
     existing: Option<&ExistingSecret>,
-    generator: &mut Generator,
-) -> Result<TokenOutcome> {
+    rotation: &Rotation,
+    now: time::OffsetDateTime,
+) -> Result<(TokenPlan, Vec<Warning>)> {
     let Some(secret) = existing else {
-        let key = generate_key(generator)?;
-        return Ok(TokenOutcome {
-            certificate: issue_certificate(generator, &key, b"")?,
-            private_key: key.to_pkcs1_pem()?,
-            key_origin: Origin::Generated,
-            certificate_origin: Origin::Generated,
-            warnings: Vec::new(),
-        });
+        let plan = TokenPlan::Generate {
+            context: Vec::new(),
+            origin: Origin::Generated,
+        };
+        return Ok((plan, Vec::new()));
     };
+    if rotation.contains_internal(InternalCredential::TokenKey) {
+        let replaced = secret
+            .value(TOKEN_CERT_KEY)
+            .map_or_else(String::new, |text| text.expose().to_owned());
+        let plan = TokenPlan::Generate {
+            context: rotation_context(&replaced),
+            origin: Origin::Rotated,
+        };
+        return Ok((plan, Vec::new()));
+    }
     let (Some(cert_text), Some(key_text)) =
         (secret.value(TOKEN_CERT_KEY), secret.value(TOKEN_KEY_KEY))
     else {
@@ -147,7 +203,7 @@ pub(crate) fn reuse_or_generate(
             CredentialErrorKind::InvalidExistingSecret,
             secret.path(missing),
             "is missing: the token Secret needs tls.crt and tls.key together; complete it, or \
-             remove the Secret to generate a new pair (sessions and tokens then end)",
+             pass --rotate token-key to make a new pair (sessions and tokens then end)",
         ));
     };
     let key_path = secret.path(TOKEN_KEY_KEY);
@@ -162,15 +218,13 @@ pub(crate) fn reuse_or_generate(
             "is not the private key of tls.crt (their public keys differ)",
         ));
     }
-    let now = generator.check_time();
-    if leaf.not_after - now >= EXPIRY_MARGIN {
-        return Ok(TokenOutcome {
+    let rotate = rotation.contains_internal(InternalCredential::TokenCertificate);
+    if !rotate && leaf.not_after - now >= EXPIRY_MARGIN {
+        let plan = TokenPlan::Keep {
             certificate: cert_text.clone(),
             private_key: key_text.clone(),
-            key_origin: Origin::Reused,
-            certificate_origin: Origin::Reused,
-            warnings: Vec::new(),
-        });
+        };
+        return Ok((plan, Vec::new()));
     }
     // Reissue from the same key: only now is the whole key read and checked.
     let key = {
@@ -182,27 +236,39 @@ pub(crate) fn reuse_or_generate(
                 "is not a consistent RSA private key (its parts do not fit together)",
             )
         })?;
-        RsaSigningKey::new(parsed)?
+        Box::new(RsaSigningKey::new(parsed)?)
     };
-    let mut context = b"reissue:".to_vec();
+    let mut context = if rotate {
+        rotation_context(cert_text.expose())
+    } else {
+        b"reissue:".to_vec()
+    };
     context.extend_from_slice(&leaf.serial);
-    let certificate = issue_certificate(generator, &key, &context)?;
-    Ok(TokenOutcome {
-        certificate,
-        private_key: key_text.clone(),
-        key_origin: Origin::Reused,
-        certificate_origin: Origin::Reissued,
-        warnings: vec![Warning {
+    let warnings = if rotate {
+        Vec::new()
+    } else {
+        vec![Warning {
             kind: WarningKind::TokenCertificateReissued,
             path: cert_path,
             position: None,
             message: format!(
                 "the token certificate ends on {}, within 30 days: it was reissued from the same \
                  key, so tokens Harbor issues keep verifying",
-                format_time(leaf.not_after)
+                rfc3339(leaf.not_after)
             ),
-        }],
-    })
+        }]
+    };
+    let plan = TokenPlan::Reissue {
+        private_key: key_text.clone(),
+        key,
+        context,
+        origin: if rotate {
+            Origin::Rotated
+        } else {
+            Origin::Reissued
+        },
+    };
+    Ok((plan, warnings))
 }
 
 /// The public half of a PKCS#1 (`RSA PRIVATE KEY`) key, without checking the private parts:
@@ -257,11 +323,6 @@ fn read_pkcs1_public(text: &str, path: &str) -> Result<PublicKeyMaterial> {
         modulus: modulus.to_vec(),
         exponent: strip_leading_zeros(key.public_exponent.as_bytes()).to_vec(),
     })
-}
-
-fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
-    &bytes[start..]
 }
 
 fn generation_error(what: &str) -> Error {

@@ -19,6 +19,16 @@ pub const HARBOR_NAMESPACE: &str = "harbor";
 pub const ADMIN_USER: &str = "admin";
 /// The TLS secret in [`HARBOR_NAMESPACE`] (`tls.crt`, `tls.key`, `ca.crt`).
 pub const TLS_SECRET: &str = "harbor-tls";
+/// Secret in `cluster-<uid>` holding the CA certificate and its key (SPEC 4.2): no pod mounts
+/// it, and harbor-edge reads it back to reissue the server certificate from the same CA.
+pub const CA_SECRET: &str = "harbor-ca";
+/// Secret in `harbor` holding only `ca.crt`: what the chart's `caSecretName` mounts into core
+/// for the portal's CA download (core must not receive nginx's serving key).
+pub const CA_DOWNLOAD_SECRET: &str = "harbor-ca-download";
+/// Key of the CA certificate in [`TLS_SECRET`], [`CA_SECRET`] and [`CA_DOWNLOAD_SECRET`].
+pub const CA_CERT_KEY: &str = "ca.crt";
+/// Key of the CA's private key in [`CA_SECRET`].
+pub const CA_KEY_KEY: &str = "ca.key";
 /// The secret in [`HARBOR_NAMESPACE`] the chart reads the admin password from
 /// (`existingSecretAdminPassword`).
 pub const ADMIN_PASSWORD_SECRET: &str = "harbor-admin-password";

@@ -18,8 +18,10 @@
 //! |---|---|
 //! | Namespace `harbor` | `00-namespace-harbor.yaml` |
 //! | Namespace `cluster-<uid>` | `01-namespace-cluster-<uid>.yaml` |
+//! | Secret `harbor-ca-download` (`ca.crt` for core's CA download) | `10-secret-harbor-ca-download.yaml` |
 //! | Secret `harbor-tls` | `10-secret-harbor-tls.yaml` |
 //! | Secret `harbor-admin-password` | `11-secret-harbor-admin-password.yaml` |
+//! | Secret `cluster-<uid>/harbor-ca` (the CA key; only when known) | `12-secret-harbor-ca.yaml` |
 //! | Secret `registry-info` | `12-secret-registry-info.yaml` |
 //! | Secrets `harbor-core-keys`, `harbor-core-secret`, `harbor-core-token` | `13-secret-<name>.yaml` |
 //! | Secret `harbor-jobservice-secret` | `14-secret-harbor-jobservice-secret.yaml` |
@@ -66,6 +68,12 @@
 //! - **Inputs are kept.** [`WriteOptions::protect`] names files (a run's inputs) that the write
 //!   must neither replace nor remove; it fails before changing anything instead.
 //! - Secret files are readable by the owner only (on Unix).
+//! - **Read back.** [`read_owned_files`] returns what the last write left (its YAML files), so
+//!   the next render reuses the credentials there (SPEC 4.1).
+//!
+//! Several targets of one render go into one folder as one set, each in a subfolder named for
+//! it ([`write_targets`]): `DIR/k3s/...` and `DIR/node/...` come from one set of credentials
+//! and change together.
 
 mod dir;
 
@@ -429,6 +437,139 @@ impl Bundle {
             .iter()
             .filter(|object| object.kind.is_kubernetes_object())
     }
+}
+
+/// One file an earlier write left in an output folder ([`read_owned_files`]).
+pub struct OwnedFile {
+    path: PathBuf,
+    text: zeroize::Zeroizing<String>,
+}
+
+impl OwnedFile {
+    /// Its path relative to the folder, e.g. `10-secret-harbor-tls.yaml` or
+    /// `k3s/10-secret-harbor-tls.yaml`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its text. It may hold secrets: it is overwritten when the file is dropped.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl fmt::Debug for OwnedFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The YAML files (`.yaml`, `.yml`) that the last write into `dir` owns, in the order of their
+/// paths, for reading back what an earlier render wrote (its Secrets: pass every text to
+/// [`ExistingSecrets::add_yaml_str`](crate::ExistingSecrets::add_yaml_str)). Empty when `dir`
+/// does not exist or was never written by harbor-edge. An interrupted write is finished or
+/// undone first, under the folder's lock.
+///
+/// ```
+/// use harbor_edge::ExistingSecrets;
+/// use harbor_edge::output::read_owned_files;
+///
+/// let dir = std::env::temp_dir().join("harbor-edge-doc-read-owned-files-none");
+/// let mut existing = ExistingSecrets::new();
+/// for file in read_owned_files(&dir)? {
+///     existing.add_yaml_str(file.text(), &file.path().display().to_string())?;
+/// }
+/// assert!(existing.is_empty());
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) when the folder or a file cannot be read.
+pub fn read_owned_files(dir: impl AsRef<Path>) -> Result<Vec<OwnedFile>> {
+    Ok(dir::read_owned(dir.as_ref())?
+        .into_iter()
+        .map(|(path, text)| OwnedFile { path, text })
+        .collect())
+}
+
+/// The Secrets the last write into `dir` left (its YAML files read as one stream, named
+/// `earlier render in DIR` in messages), to pass to
+/// [`Credentials::resolve`](crate::Credentials::resolve) so a render into the same folder keeps
+/// its credentials (SPEC 4.1). Empty when `dir` holds no earlier render.
+///
+/// ```
+/// use harbor_edge::output::read_existing_secrets;
+///
+/// let dir = std::env::temp_dir().join("harbor-edge-doc-read-existing-none");
+/// assert!(read_existing_secrets(&dir)?.is_empty());
+/// # Ok::<(), harbor_edge::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Io`](crate::Error::Io) as [`read_owned_files`];
+/// [`Error::Credentials`](crate::Error::Credentials) when a file is not YAML or a Secret in it
+/// cannot be read.
+pub fn read_existing_secrets(dir: impl AsRef<Path>) -> Result<crate::ExistingSecrets> {
+    let dir = dir.as_ref();
+    let files = read_owned_files(dir)?;
+    let mut existing = crate::ExistingSecrets::new();
+    if files.is_empty() {
+        return Ok(existing);
+    }
+    let mut stream = zeroize::Zeroizing::new(String::new());
+    for file in &files {
+        stream.push_str("---\n");
+        stream.push_str(file.text());
+        stream.push('\n');
+    }
+    existing.add_yaml_str(&stream, &format!("earlier render in {}", dir.display()))?;
+    Ok(existing)
+}
+
+/// Writes several bundles into `dir` as one set (atomic, as [`Bundle::write_dir`]), each in
+/// the subfolder named for its target (`k3s/`, `helm/`, `node/`). Returns the paths written,
+/// in order.
+///
+/// # Errors
+///
+/// As [`Bundle::write_dir`]; [`Error::Usage`](crate::Error::Usage) when two bundles have the
+/// same target.
+pub fn write_targets(
+    dir: impl AsRef<Path>,
+    bundles: &[Bundle],
+    options: &WriteOptions,
+) -> Result<Vec<PathBuf>> {
+    let mut seen = Vec::new();
+    for bundle in bundles {
+        if seen.contains(&bundle.target) {
+            return Err(crate::Error::Usage {
+                message: format!("the {} target is given twice", bundle.target),
+            });
+        }
+        seen.push(bundle.target);
+    }
+    let paths: Vec<(String, &RenderedObject)> = bundles
+        .iter()
+        .flat_map(|bundle| {
+            bundle
+                .objects
+                .iter()
+                .map(move |object| (format!("{}/{}", bundle.target, object.file_name), object))
+        })
+        .collect();
+    let files: Vec<dir::SetFile<'_>> = paths
+        .iter()
+        .map(|(path, object)| dir::SetFile {
+            path,
+            text: &object.text,
+            secret: object.kind.holds_secrets(),
+        })
+        .collect();
+    dir::write_set(dir.as_ref(), &files, &options.protected())
 }
 
 /// Options for [`Bundle::write_dir_with`] and [`Bundle::write_values_dir`].

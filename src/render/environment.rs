@@ -15,6 +15,10 @@ use crate::error::{Error, Result};
 pub(crate) const NAMESPACE: &str = "namespace.yaml.j2";
 /// `secret-tls.yaml.j2`: the `harbor-tls` Secret.
 pub(crate) const SECRET_TLS: &str = "secret-tls.yaml.j2";
+/// `secret-ca.yaml.j2`: the `harbor-ca` Secret (the CA and its key, in `cluster-<uid>`).
+pub(crate) const SECRET_CA: &str = "secret-ca.yaml.j2";
+/// `secret-ca-download.yaml.j2`: the `harbor-ca-download` Secret (`ca.crt` only).
+pub(crate) const SECRET_CA_DOWNLOAD: &str = "secret-ca-download.yaml.j2";
 /// `secret-admin-password.yaml.j2`: the Secret the chart reads the admin password from.
 pub(crate) const SECRET_ADMIN_PASSWORD: &str = "secret-admin-password.yaml.j2";
 /// `secret-registry-info.yaml.j2`: the `registry-info` Secret.
@@ -57,11 +61,16 @@ pub(crate) const CONTAINERD_HOSTS: &str = "hosts.toml.j2";
 pub(crate) const CA_CERTIFICATE: &str = "ca.crt.j2";
 
 /// Every template, with the text built into the binary.
-pub(crate) const EMBEDDED: [(&str, &str); 21] = [
+pub(crate) const EMBEDDED: [(&str, &str); 23] = [
     (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
     (
         SECRET_TLS,
         include_str!("../../templates/secret-tls.yaml.j2"),
+    ),
+    (SECRET_CA, include_str!("../../templates/secret-ca.yaml.j2")),
+    (
+        SECRET_CA_DOWNLOAD,
+        include_str!("../../templates/secret-ca-download.yaml.j2"),
     ),
     (
         SECRET_ADMIN_PASSWORD,

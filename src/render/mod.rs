@@ -14,7 +14,7 @@
 //! let bundle = Renderer::embedded().render(&config, &credentials, Target::K3s)?;
 //! let kinds: Vec<_> = bundle.objects().iter().map(|object| object.kind()).collect();
 //! let mut expected = vec![ObjectKind::Namespace; 2];
-//! expected.extend([ObjectKind::Secret; 11]);
+//! expected.extend([ObjectKind::Secret; 13]);
 //! expected.extend([ObjectKind::HelmChart, ObjectKind::ConfigMap, ObjectKind::Job]);
 //! assert_eq!(kinds, expected);
 //! assert!(bundle.to_yaml().contains("nodePort: 30003"));
@@ -24,7 +24,9 @@
 //! # Templates and filters
 //!
 //! One template per object family, in `templates/`, embedded at build time:
-//! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-admin-password.yaml.j2`,
+//! `namespace.yaml.j2`, `secret-tls.yaml.j2`, `secret-ca.yaml.j2` (the CA key, in
+//! `cluster-<uid>`), `secret-ca-download.yaml.j2` (`ca.crt` alone, for core),
+//! `secret-admin-password.yaml.j2`,
 //! `secret-registry-info.yaml.j2`; for Harbor's internal credentials `secret-core-keys.yaml.j2`,
 //! `secret-core-secret.yaml.j2`, `secret-core-token.yaml.j2`, `secret-jobservice-secret.yaml.j2`,
 //! `secret-registry-secret.yaml.j2`, `secret-registry-credentials.yaml.j2`,
@@ -247,6 +249,54 @@ impl Renderer {
         &self.overridden
     }
 
+    /// Renders several targets from one set of credentials (SPEC 4.1): the node files and the
+    /// cluster objects then agree, whatever was generated. Write them with
+    /// [`crate::output::write_targets`], one subfolder per target.
+    ///
+    /// Every target gets the same `options`: the bootstrap Job sets Harbor up for the mirrors
+    /// and layout the node files name.
+    ///
+    /// The node target without a cluster target refuses credentials made in this run that the
+    /// node files carry (the CA always; the robot secret in the `spectro-images` layout with a
+    /// private project): the cluster does not have them, and the nodes would then fail TLS (or
+    /// their robot login) against Harbor. Resolve the credentials from the cluster's Secrets
+    /// (the stream or folder the cluster target wrote) instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] for that refusal or an empty or repeated target list; the errors of
+    /// [`Renderer::render`] otherwise.
+    pub fn render_targets(
+        &self,
+        config: &Config,
+        credentials: &Credentials,
+        targets: &[Target],
+        options: &RenderOptions,
+    ) -> Result<Vec<Bundle>> {
+        if targets.is_empty() {
+            return Err(Error::Usage {
+                message: "no target to render".to_owned(),
+            });
+        }
+        for (index, target) in targets.iter().enumerate() {
+            if targets[..index].contains(target) {
+                return Err(Error::Usage {
+                    message: format!("the {target} target is given twice"),
+                });
+            }
+        }
+        let with_cluster = targets
+            .iter()
+            .any(|target| Target::CLUSTER.contains(target));
+        if targets.contains(&Target::Node) && !with_cluster {
+            check_node_credentials(credentials, &options.node)?;
+        }
+        targets
+            .iter()
+            .map(|&target| self.render_with(config, credentials, target, options))
+            .collect()
+    }
+
     /// Renders and self-checks every object of `target` with the default [`RenderOptions`]: see
     /// [`Renderer::render_with`].
     pub fn render(
@@ -320,7 +370,11 @@ impl Renderer {
     }
 
     /// Renders the `node` target: `registries.yaml`, `certs.d/<registry>/hosts.toml` for every
-    /// mirrored registry, and `ca.crt`, each self-checked.
+    /// mirrored registry, and `ca.crt`, each self-checked. The files carry the CA of
+    /// `credentials`, and its robot secret in the `spectro-images` layout with a private
+    /// project (never the admin password): give it the cluster's (resolved from its Secrets, or
+    /// the set the cluster target renders from); [`Renderer::render_targets`] refuses the node
+    /// target alone with credentials made up in the same resolve.
     pub fn render_node(
         &self,
         config: &Config,
@@ -356,4 +410,36 @@ impl Renderer {
             yaml,
         ))
     }
+}
+
+/// The node files alone must not carry a credential made in this run: the cluster has not
+/// got it. They carry the CA always, and the robot secret where the layout logs the nodes in
+/// with the robot; the admin password stays in the cluster.
+fn check_node_credentials(credentials: &Credentials, node: &NodeOptions) -> Result<()> {
+    let provenance = &credentials.provenance;
+    let mut carried = vec![(provenance.ca, "the CA (ca.crt)")];
+    if node.layout.node_user().is_some() {
+        carried.push((
+            provenance.robot_secret,
+            "the robot secret (registries.yaml)",
+        ));
+    }
+    let made: Vec<&str> = carried
+        .into_iter()
+        .filter(|(origin, _)| origin.is_new())
+        .map(|(_, what)| what)
+        .collect();
+    if made.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "the node target needs the cluster's credentials, and {} would be made up here: \
+             the nodes would then not trust (or log in to) the cluster's Harbor. Render the \
+             cluster and the nodes in one run (--target k3s,node --out DIR), or pass what the \
+             cluster target wrote: --existing cluster.yaml (its stream), --out DIR (a folder \
+             holding its render), or the cluster's Secrets (kubectl get secret -A -o yaml)",
+            made.join(" and ")
+        ),
+    })
 }

@@ -14,8 +14,9 @@ use crate::credentials::{
     SECRET_VALUES_SECRET, htpasswd_pair_digest,
 };
 use crate::model::{
-    ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, ADMIN_USER, HARBOR_NAMESPACE,
-    REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET, TLS_SECRET,
+    ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, ADMIN_USER, CA_CERT_KEY, CA_DOWNLOAD_SECRET,
+    CA_KEY_KEY, CA_SECRET, HARBOR_NAMESPACE, REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET,
+    TLS_SECRET,
 };
 use crate::output::ObjectKind;
 
@@ -86,18 +87,17 @@ pub(crate) fn namespaces(config: &Config) -> Vec<Planned> {
         .collect()
 }
 
-/// The three Secrets of SPEC 5: `harbor-tls`, the admin password, `registry-info`.
+/// The Secrets of SPEC 5 and 4.2, in file name order: `harbor-ca-download` (`ca.crt` for
+/// core), `harbor-tls` (nginx), the admin password, `harbor-ca` (the CA key, in
+/// `cluster-<uid>`, only when known) and `registry-info`.
 pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned> {
     let tls = &credentials.tls;
     let password = credentials.admin_password.expose();
-    let mut tls_data = vec![
+    let tls_data = vec![
         ("tls.crt", tls.certificate_chain.clone()),
         ("tls.key", tls.private_key.expose().to_owned()),
-        ("ca.crt", tls.ca_certificate.clone()),
+        (CA_CERT_KEY, tls.ca_certificate.clone()),
     ];
-    if let Some(ca_key) = &tls.ca_private_key {
-        tls_data.push(("ca.key", ca_key.expose().to_owned()));
-    }
     let endpoint = registry_endpoint(config);
     let cluster_namespace = config.cluster_namespace();
     let secret =
@@ -114,7 +114,40 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
                 annotations: Vec::new(),
             },
         };
-    vec![
+    let ca_download = secret(
+        0,
+        t::SECRET_CA_DOWNLOAD,
+        CA_DOWNLOAD_SECRET,
+        HARBOR_NAMESPACE,
+        context! {
+            name => CA_DOWNLOAD_SECRET,
+            namespace => HARBOR_NAMESPACE,
+            ca_certificate => &tls.ca_certificate,
+        },
+        "Opaque",
+        vec![(CA_CERT_KEY, tls.ca_certificate.clone())],
+    );
+    let ca = tls.ca_private_key.as_ref().map(|ca_key| {
+        secret(
+            2,
+            t::SECRET_CA,
+            CA_SECRET,
+            &cluster_namespace,
+            context! {
+                name => CA_SECRET,
+                namespace => &cluster_namespace,
+                ca_certificate => &tls.ca_certificate,
+                ca_private_key => ca_key.expose(),
+            },
+            "Opaque",
+            vec![
+                (CA_CERT_KEY, tls.ca_certificate.clone()),
+                (CA_KEY_KEY, ca_key.expose().to_owned()),
+            ],
+        )
+    });
+    let mut planned = vec![
+        ca_download,
         secret(
             0,
             t::SECRET_TLS,
@@ -127,7 +160,6 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
                     certificate_chain => &tls.certificate_chain,
                     private_key => tls.private_key.expose(),
                     ca_certificate => &tls.ca_certificate,
-                    ca_private_key => tls.ca_private_key.as_ref().map(|key| key.expose()),
                 },
             },
             "kubernetes.io/tls",
@@ -146,26 +178,28 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
             "Opaque",
             vec![(ADMIN_PASSWORD_KEY, password.to_owned())],
         ),
-        secret(
-            2,
-            t::SECRET_REGISTRY_INFO,
-            REGISTRY_INFO_SECRET,
-            &cluster_namespace,
-            context! {
-                name => REGISTRY_INFO_SECRET,
-                namespace => &cluster_namespace,
-                user => ADMIN_USER,
-                password => password,
-                endpoint => &endpoint,
-            },
-            "Opaque",
-            vec![
-                (REGISTRY_INFO_USER_KEY, ADMIN_USER.to_owned()),
-                (REGISTRY_INFO_PASSWORD_KEY, password.to_owned()),
-                (REGISTRY_INFO_ENDPOINT_KEY, endpoint.clone()),
-            ],
-        ),
-    ]
+    ];
+    planned.extend(ca);
+    planned.push(secret(
+        2,
+        t::SECRET_REGISTRY_INFO,
+        REGISTRY_INFO_SECRET,
+        &cluster_namespace,
+        context! {
+            name => REGISTRY_INFO_SECRET,
+            namespace => &cluster_namespace,
+            user => ADMIN_USER,
+            password => password,
+            endpoint => &endpoint,
+        },
+        "Opaque",
+        vec![
+            (REGISTRY_INFO_USER_KEY, ADMIN_USER.to_owned()),
+            (REGISTRY_INFO_PASSWORD_KEY, password.to_owned()),
+            (REGISTRY_INFO_ENDPOINT_KEY, endpoint.clone()),
+        ],
+    ));
+    planned
 }
 
 /// Harbor's internal credentials in namespace `harbor`, one Secret per group of readers (see

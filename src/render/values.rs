@@ -9,7 +9,9 @@ use crate::credentials::{
     InternalCredential, JOBSERVICE_SECRET_SECRET, REGISTRY_CREDENTIALS_SECRET,
     REGISTRY_SECRET_SECRET, REGISTRY_USER,
 };
-use crate::model::{ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, REGISTRY_HOST, TLS_SECRET};
+use crate::model::{
+    ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, CA_DOWNLOAD_SECRET, REGISTRY_HOST, TLS_SECRET,
+};
 use crate::{Config, Gigabytes, ServiceType};
 
 /// The chart's values, as far as harbor-edge sets them.
@@ -230,7 +232,7 @@ impl HelmValues {
         Self {
             expose,
             external_url: external_url(config),
-            ca_secret_name: TLS_SECRET,
+            ca_secret_name: CA_DOWNLOAD_SECRET,
             existing_secret_admin_password: ADMIN_PASSWORD_SECRET,
             existing_secret_admin_password_key: ADMIN_PASSWORD_KEY,
             existing_secret_secret_key: CORE_KEYS_SECRET,

@@ -93,13 +93,14 @@ pub fn seeded() -> &'static Credentials {
     })
 }
 
-/// YAML documents of a `k3s` or `helm` bundle ([`every_yaml_document`]) with the default mirror
-/// layout: two namespaces, the three Secrets of SPEC 5, seven Secrets of Harbor's internal
+/// YAML documents of a `k3s` or `helm` bundle ([`every_yaml_document`]) with a known CA key
+/// and the default mirror layout: two namespaces, the three Secrets of SPEC 5 with
+/// `harbor-ca-download` and `harbor-ca` (SPEC 4.2), seven Secrets of Harbor's internal
 /// credentials, the bootstrap ConfigMap and Job, and the secret values Secret and the
 /// `HelmChart` (k3s, all in [`Bundle::to_yaml`]) or the two values files (helm, which
 /// [`Bundle::to_yaml`] leaves out). The Palette layout with a private project adds the robot's
 /// Secret.
-pub const DOCUMENTS: usize = 16;
+pub const DOCUMENTS: usize = 18;
 
 /// The rendered Secrets of Harbor's internal credentials from [`seeded`] (and the k3s secret
 /// values Secret), as a YAML stream.

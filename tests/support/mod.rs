@@ -121,30 +121,25 @@ impl Fixture<'_> {
         }
     }
 
-    /// Self-signed certificate PEM and its PKCS#8 key PEM.
+    /// The certificate signed by [`TestCa::shared`] followed by that CA (a chain that ends
+    /// in its root, so no separate `ca` is needed), and its PKCS#8 key PEM.
     pub fn build(&self) -> (String, String) {
+        let (leaf, key, ca) = self.build_with_ca();
+        (format!("{leaf}{ca}"), key)
+    }
+
+    /// Certificate PEM signed by [`TestCa::shared`], its key PEM, and the CA certificate PEM.
+    pub fn build_with_ca(&self) -> (String, String, String) {
+        let ca = TestCa::shared();
+        let (leaf, key) = ca.issue(self);
+        (leaf, key, ca.cert.clone())
+    }
+
+    /// A self-signed certificate PEM (no CA at all) and its key PEM.
+    pub fn build_self_signed(&self) -> (String, String) {
         let key = TestKey::new(self.key_label);
         let cert = self.params().self_signed(&key).unwrap();
         (cert.pem(), key.pkcs8_pem())
-    }
-
-    /// Certificate PEM signed by a test CA, its key PEM, and the CA certificate PEM.
-    pub fn build_with_ca(&self) -> (String, String, String) {
-        let ca_key = TestKey::new("test CA");
-        let mut ca_params = CertificateParams::default();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "test CA");
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params.not_before = self.not_before;
-        ca_params.not_after = self.not_after;
-        ca_params.serial_number = Some(SerialNumber::from_slice(&[0x43, 1]));
-        ca_params.key_identifier_method = KeyIdMethod::PreSpecified(vec![2; 20]);
-        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-        let issuer = rcgen::Issuer::new(ca_params, &ca_key);
-        let key = TestKey::new(self.key_label);
-        let cert = self.params().signed_by(&key, &issuer).unwrap();
-        (cert.pem(), key.pkcs8_pem(), ca_cert.pem())
     }
 
     fn params(&self) -> CertificateParams {
@@ -170,18 +165,69 @@ impl Fixture<'_> {
     }
 }
 
+/// A P-256 test CA, valid from a year ago for nine years.
+pub struct TestCa {
+    pub cert: String,
+    pub key: TestKey,
+    params: CertificateParams,
+}
+
+impl TestCa {
+    /// A CA named `name` (`CN=<name>`) with the key derived from `key_label`.
+    pub fn new(name: &str, key_label: &str) -> Self {
+        let key = TestKey::new(key_label);
+        let now = OffsetDateTime::now_utc();
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        params.not_before = now - time::Duration::days(365);
+        params.not_after = now + time::Duration::days(9 * 365);
+        params.serial_number = Some(SerialNumber::from_slice(&[0x43, 1]));
+        params.key_identifier_method =
+            KeyIdMethod::PreSpecified(Sha256::digest(key_label.as_bytes())[..20].to_vec());
+        let cert = params.self_signed(&key).unwrap().pem();
+        Self { cert, key, params }
+    }
+
+    /// The CA every fixture is issued by unless told otherwise: `CN=test CA`.
+    pub fn shared() -> &'static TestCa {
+        static SHARED: OnceLock<TestCa> = OnceLock::new();
+        SHARED.get_or_init(|| TestCa::new("test CA", "test CA"))
+    }
+
+    /// A certificate as `fixture` describes it, signed by this CA, and its key PEM.
+    pub fn issue(&self, fixture: &Fixture<'_>) -> (String, String) {
+        let issuer = rcgen::Issuer::new(self.params.clone(), &self.key);
+        let key = TestKey::new(fixture.key_label);
+        let cert = fixture.params().signed_by(&key, &issuer).unwrap();
+        (cert.pem(), key.pkcs8_pem())
+    }
+}
+
 /// Harbor's internal credentials generated once per test binary (seed 7) and given back as the
 /// Secrets `kubectl` would print: resolving with them spares a test the RSA key generation.
 pub fn shared_internal() -> &'static ExistingSecrets {
     static SHARED: OnceLock<ExistingSecrets> = OnceLock::new();
     SHARED.get_or_init(|| {
+        ExistingSecrets::from_yaml_str(internal_secrets_yaml_shared()).expect("reads back")
+    })
+}
+
+/// The YAML text of [`shared_internal`].
+pub fn internal_secrets_yaml_shared() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
         let credentials = Credentials::resolve(
             &config("10.10.1.5", &[]),
             None,
             &mut Generator::reproducible(7, None),
         )
         .expect("credentials");
-        ExistingSecrets::from_yaml_str(&internal_secrets_yaml(&credentials)).expect("reads back")
+        internal_secrets_yaml(&credentials)
     })
 }
 
@@ -213,8 +259,23 @@ pub fn internal_secrets_yaml(credentials: &Credentials) -> String {
 }
 
 /// The Secrets of `credentials`, as `kubectl get secret -o yaml` prints them: base64 `data`,
-/// server-side metadata, one document each. The three of SPEC 5, then the internal ones.
+/// server-side metadata, one document each. The three of SPEC 5, `harbor-ca` (SPEC 4.2) when
+/// the CA key is known, then the internal ones.
 pub fn secrets_yaml(config: &Config, credentials: &Credentials) -> String {
+    secrets_yaml_with(config, credentials, CaKeyIn::CaSecret)
+}
+
+/// Where [`secrets_yaml_with`] puts the CA key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CaKeyIn {
+    /// `harbor-ca` in `cluster-<uid>`, where harbor-edge renders it.
+    CaSecret,
+    /// `harbor-tls`, where earlier versions rendered it.
+    TlsSecret,
+}
+
+/// [`secrets_yaml`] with the CA key where `ca_key_in` says.
+pub fn secrets_yaml_with(config: &Config, credentials: &Credentials, ca_key_in: CaKeyIn) -> String {
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
     let tls = &credentials.tls;
     let mut tls_data = vec![
@@ -222,27 +283,41 @@ pub fn secrets_yaml(config: &Config, credentials: &Credentials) -> String {
         ("tls.crt", b64(&tls.certificate_chain)),
         ("tls.key", b64(tls.private_key.expose())),
     ];
+    let mut ca = Vec::new();
     if let Some(ca_key) = &tls.ca_private_key {
-        tls_data.insert(1, ("ca.key", b64(ca_key.expose())));
+        match ca_key_in {
+            CaKeyIn::TlsSecret => tls_data.insert(1, ("ca.key", b64(ca_key.expose()))),
+            CaKeyIn::CaSecret => ca.push(secret_doc(
+                &config.cluster_namespace(),
+                "harbor-ca",
+                "Opaque",
+                &[
+                    ("ca.crt", b64(&tls.ca_certificate)),
+                    ("ca.key", b64(ca_key.expose())),
+                ],
+            )),
+        }
     }
     let password = b64(credentials.admin_password.expose());
-    [
-        secret_doc("harbor", "harbor-tls", "kubernetes.io/tls", &tls_data),
-        secret_doc(
-            "harbor",
-            "harbor-admin-password",
-            "Opaque",
-            &[("HARBOR_ADMIN_PASSWORD", password.clone())],
-        ),
-        secret_doc(
-            &config.cluster_namespace(),
-            "registry-info",
-            "Opaque",
-            &[("SPECTRO_USER_PASSWORD", password)],
-        ),
-        internal_secrets_yaml(credentials),
-    ]
-    .join("---\n")
+    ca.into_iter()
+        .chain([
+            secret_doc("harbor", "harbor-tls", "kubernetes.io/tls", &tls_data),
+            secret_doc(
+                "harbor",
+                "harbor-admin-password",
+                "Opaque",
+                &[("HARBOR_ADMIN_PASSWORD", password.clone())],
+            ),
+            secret_doc(
+                &config.cluster_namespace(),
+                "registry-info",
+                "Opaque",
+                &[("SPECTRO_USER_PASSWORD", password)],
+            ),
+            internal_secrets_yaml(credentials),
+        ])
+        .collect::<Vec<_>>()
+        .join("---\n")
 }
 
 fn secret_doc(namespace: &str, name: &str, kind: &str, data: &[(&str, String)]) -> String {
@@ -272,4 +347,235 @@ pub fn openssl(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// Certificates the rcgen fixtures cannot make (RSA keys, SHA-1 and RSA-PSS signatures, P-384,
+/// an intermediate CA), made once per test binary with the openssl command line tool. No key
+/// is committed: they live in a temporary folder for the binary's life.
+pub struct Pki {
+    /// RSA-2048 leaf signed by [`TestCa::shared`] with SHA-256; its key as PKCS#8 and PKCS#1.
+    pub rsa_leaf: String,
+    pub rsa_key: String,
+    pub rsa_key_pkcs1: String,
+    /// RSA-1024 leaf signed by [`TestCa::shared`].
+    pub rsa1024_leaf: String,
+    pub rsa1024_key: String,
+    /// P-256 leaf signed by [`TestCa::shared`] with ECDSA-SHA1.
+    pub sha1_leaf: String,
+    pub sha1_key: String,
+    /// A P-384 root and a P-384 leaf it signed with SHA-384.
+    pub p384_ca: String,
+    pub p384_leaf: String,
+    pub p384_key: String,
+    /// An RSA-2048 root and an RSA leaf it signed with RSA-PSS (SHA-256, salt 32).
+    pub pss_ca: String,
+    pub pss_leaf: String,
+    pub pss_key: String,
+    /// An intermediate CA signed by [`TestCa::shared`], and a P-256 leaf it signed.
+    pub intermediate: String,
+    pub intermediate_leaf: String,
+    pub intermediate_leaf_key: String,
+}
+
+/// The SANs every fitting openssl leaf carries.
+const LEAF_EXTENSIONS: &str = "subjectAltName=DNS:spectro.registry.local,IP:10.10.1.5\n\
+    extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+    basicConstraints=critical,CA:FALSE\n";
+const CA_EXTENSIONS: &str =
+    "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
+
+/// The shared [`Pki`].
+pub fn pki() -> &'static Pki {
+    static PKI: OnceLock<Pki> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path();
+        let write = |name: &str, text: &str| std::fs::write(path.join(name), text).unwrap();
+        let read = |name: &str| std::fs::read_to_string(path.join(name)).unwrap();
+        let root = TestCa::shared();
+        write("root.crt", &root.cert);
+        write("root.key", &root.key.pkcs8_pem());
+        write("leaf.ext", LEAF_EXTENSIONS);
+        write("ca.ext", CA_EXTENSIONS);
+        let run = |args: &[&str]| {
+            openssl(path, args);
+        };
+        let request = |key_spec: &[&str], key: &str, csr: &str| {
+            let mut args = vec!["req", "-new", "-nodes"];
+            args.extend_from_slice(key_spec);
+            args.extend_from_slice(&[
+                "-keyout",
+                key,
+                "-out",
+                csr,
+                "-subj",
+                "/CN=spectro.registry.local",
+            ]);
+            run(&args);
+        };
+        let sign = |csr: &str, ca: &str, ca_key: &str, out: &str, ext: &str, extra: &[&str]| {
+            let mut args = vec![
+                "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-out", out, "-days",
+                "400", "-extfile", ext,
+            ];
+            args.extend_from_slice(extra);
+            run(&args);
+        };
+        let ec256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"];
+        // RSA-2048 leaf, and its key as PKCS#1.
+        request(&["-newkey", "rsa:2048"], "rsa.key", "rsa.csr");
+        sign(
+            "rsa.csr",
+            "root.crt",
+            "root.key",
+            "rsa.crt",
+            "leaf.ext",
+            &["-sha256"],
+        );
+        run(&["rsa", "-in", "rsa.key", "-traditional", "-out", "rsa1.key"]);
+        // RSA-1024 leaf.
+        request(&["-newkey", "rsa:1024"], "rsa1024.key", "rsa1024.csr");
+        sign(
+            "rsa1024.csr",
+            "root.crt",
+            "root.key",
+            "rsa1024.crt",
+            "leaf.ext",
+            &["-sha256"],
+        );
+        // SHA-1 signature.
+        request(&ec256, "sha1.key", "sha1.csr");
+        sign(
+            "sha1.csr",
+            "root.crt",
+            "root.key",
+            "sha1.crt",
+            "leaf.ext",
+            &["-sha1"],
+        );
+        // P-384 root and leaf.
+        run(&[
+            "req",
+            "-x509",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-384",
+            "-keyout",
+            "p384ca.key",
+            "-out",
+            "p384ca.crt",
+            "-days",
+            "400",
+            "-sha384",
+            "-subj",
+            "/CN=test P-384 CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        request(
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "p384.key",
+            "p384.csr",
+        );
+        sign(
+            "p384.csr",
+            "p384ca.crt",
+            "p384ca.key",
+            "p384.crt",
+            "leaf.ext",
+            &["-sha384"],
+        );
+        // RSA root; the RSA leaf's key again, signed with RSA-PSS.
+        run(&[
+            "req",
+            "-x509",
+            "-nodes",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "rsaca.key",
+            "-out",
+            "rsaca.crt",
+            "-days",
+            "400",
+            "-sha256",
+            "-subj",
+            "/CN=test RSA CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        sign(
+            "rsa.csr",
+            "rsaca.crt",
+            "rsaca.key",
+            "pss.crt",
+            "leaf.ext",
+            &[
+                "-sha256",
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:digest",
+            ],
+        );
+        // Intermediate CA and its leaf.
+        run(&[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "int.key",
+            "-out",
+            "int.csr",
+            "-subj",
+            "/CN=test intermediate CA",
+        ]);
+        sign(
+            "int.csr",
+            "root.crt",
+            "root.key",
+            "int.crt",
+            "ca.ext",
+            &["-sha256"],
+        );
+        request(&ec256, "intleaf.key", "intleaf.csr");
+        sign(
+            "intleaf.csr",
+            "int.crt",
+            "int.key",
+            "intleaf.crt",
+            "leaf.ext",
+            &["-sha256"],
+        );
+        let pki = Pki {
+            rsa_leaf: read("rsa.crt"),
+            rsa_key: read("rsa.key"),
+            rsa_key_pkcs1: read("rsa1.key"),
+            rsa1024_leaf: read("rsa1024.crt"),
+            rsa1024_key: read("rsa1024.key"),
+            sha1_leaf: read("sha1.crt"),
+            sha1_key: read("sha1.key"),
+            p384_ca: read("p384ca.crt"),
+            p384_leaf: read("p384.crt"),
+            p384_key: read("p384.key"),
+            pss_ca: read("rsaca.crt"),
+            pss_leaf: read("pss.crt"),
+            pss_key: read("rsa.key"),
+            intermediate: read("int.crt"),
+            intermediate_leaf: read("intleaf.crt"),
+            intermediate_leaf_key: read("intleaf.key"),
+        };
+        drop(dir);
+        pki
+    })
 }

@@ -23,11 +23,12 @@ mod tests {
                     .to_owned()
             })
             .collect();
-        // Two namespaces; harbor-tls, the admin password, registry-info, seven Secrets of
-        // Harbor's internal credentials and the secret values Secret; the HelmChart; the
-        // bootstrap ConfigMap and Job.
+        // Two namespaces; harbor-ca-download, harbor-tls, the admin password, harbor-ca (the
+        // CA key, in the cluster's namespace), registry-info, seven Secrets of Harbor's
+        // internal credentials and the secret values Secret; the HelmChart; the bootstrap
+        // ConfigMap and Job.
         let mut expected = vec!["Namespace"; 2];
-        expected.extend(["Secret"; 11]);
+        expected.extend(["Secret"; 13]);
         expected.extend(["HelmChart", "ConfigMap", "Job"]);
         assert_eq!(kinds, expected);
         assert!(MANIFESTS.contains("nodePort: 30443"));

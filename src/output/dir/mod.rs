@@ -88,6 +88,67 @@ pub(super) fn write_set(
         .collect())
 }
 
+/// The largest owned file read back: far above any rendered object.
+const READ_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The `.yaml` and `.yml` files the last write into `dir` owns, each with its path relative
+/// to `dir` and its text (which may hold secrets: overwritten when dropped). Nothing when
+/// `dir` does not exist or holds no list of owned files. An interrupted write is finished (or
+/// undone) first, under the folder's lock, so the files are one complete set.
+pub(super) fn read_owned(dir: &Path) -> Result<Vec<(PathBuf, zeroize::Zeroizing<String>)>> {
+    match fs::metadata(dir) {
+        Ok(metadata) if metadata.is_dir() => {}
+        Ok(_) => return Ok(Vec::new()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(io_error(dir, source)),
+    }
+    let folder = dir.canonicalize().map_err(|source| io_error(dir, source))?;
+    let _lock = lock::acquire(&folder)?;
+    journal::recover(&folder)?;
+    let Some(list) = manifest::Manifest::read(&folder.join(manifest::FILE_NAME))
+        .map_err(|source| io_error(&dir.join(manifest::FILE_NAME), source))?
+    else {
+        return Ok(Vec::new());
+    };
+    let mut texts = Vec::new();
+    for rel in list.files {
+        let yaml = rel
+            .extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml");
+        if !yaml || !is_plain_file(&folder, &rel) {
+            continue;
+        }
+        let path = folder.join(&rel);
+        let mut text = zeroize::Zeroizing::new(String::new());
+        let read = fs::File::open(&path).and_then(|file| {
+            use std::io::Read as _;
+            file.take(READ_LIMIT).read_to_string(&mut text)
+        });
+        match read {
+            Ok(_) => texts.push((rel, text)),
+            // Removed by hand since: nothing to reuse from it.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(io_error(&dir.join(&rel), source)),
+        }
+    }
+    Ok(texts)
+}
+
+/// Whether `rel` under `folder` is a regular file reached without a symbolic link.
+fn is_plain_file(folder: &Path, rel: &Path) -> bool {
+    let mut at = folder.to_path_buf();
+    let parts: Vec<_> = rel.components().collect();
+    for (index, part) in parts.iter().enumerate() {
+        at.push(part);
+        match fs::symlink_metadata(&at) {
+            Ok(metadata) if index + 1 == parts.len() => return metadata.is_file(),
+            Ok(metadata) if metadata.is_dir() => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// What a write knows about the folder's files: those it writes and those the previous write
 /// owned, as relative paths.
 pub(super) struct Plan {
