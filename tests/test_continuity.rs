@@ -206,6 +206,64 @@ fn the_readme_order_cluster_then_node_never_gives_a_mismatched_pair() {
 }
 
 #[test]
+fn the_cluster_folder_feeds_the_node_target_and_is_never_overwritten_by_it() {
+    let dir = workspace();
+    ok(
+        dir.path(),
+        &[
+            "render",
+            "minimal.yaml",
+            "--target",
+            "k3s",
+            "--out",
+            "manifests",
+        ],
+    );
+    let cluster = files(&dir.path().join("manifests"));
+    let tls = &cluster["10-secret-harbor-tls.yaml"];
+
+    // The node target into the cluster's own folder would remove the only copy of the
+    // cluster's Secrets: refused, and the folder stays as it was.
+    let refused = run(
+        dir.path(),
+        &[
+            "render",
+            "minimal.yaml",
+            "--target",
+            "node",
+            "--out",
+            "manifests",
+        ],
+    );
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("--existing") && refused.stderr.contains("nothing was written"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(files(&dir.path().join("manifests")), cluster);
+
+    // The folder itself is a source for --existing: the nodes get the cluster's CA.
+    let node = ok(
+        dir.path(),
+        &[
+            "render",
+            "minimal.yaml",
+            "--target",
+            "node",
+            "--existing",
+            "manifests",
+            "--out",
+            "node",
+        ],
+    );
+    assert!(!node.stderr.contains("note: generated"), "{}", node.stderr);
+    let ca = std::fs::read_to_string(dir.path().join("node/ca.crt")).unwrap();
+    assert_eq!(ca, secret_value(tls, "harbor-tls", "ca.crt"));
+    assert_eq!(files(&dir.path().join("manifests")), cluster);
+}
+
+#[test]
 fn the_node_target_alone_refuses_a_robot_secret_the_cluster_has_not_got() {
     // A cluster rendered in the proxy-cache layout has no robot Secret: its CA is enough for
     // nodes of the same layout, not for nodes logging in to a private spectro-images project.

@@ -43,10 +43,11 @@ pub(crate) struct CredentialArgs {
     /// or valid for less than a year.
     #[arg(long, value_name = "RFC3339", requires = "seed", value_parser = parse_rfc3339)]
     pub(crate) not_before: Option<OffsetDateTime>,
-    /// Secrets rendered or deployed before (a YAML stream: what `render` printed, or
-    /// `kubectl get secret -A -o yaml`): every credential found there is checked and reused.
-    /// It takes the place of the earlier render in the --out folder, which is then not read.
-    #[arg(long, value_name = "FILE")]
+    /// Secrets rendered or deployed before: a YAML stream (what `render` printed, or
+    /// `kubectl get secret -A -o yaml`) or a folder an earlier `render --out` wrote. Every
+    /// credential found there is checked and reused. It takes the place of the earlier render
+    /// in the --out folder, which is then not read.
+    #[arg(long, value_name = "FILE|DIR")]
     pub(crate) existing: Option<PathBuf>,
     #[arg(long, value_name = "WHAT", value_delimiter = ',', help = rotate_help())]
     pub(crate) rotate: Vec<Rotation>,
@@ -91,8 +92,13 @@ impl CredentialArgs {
         }
         let mut given = read_folder.is_some();
         if let Some(path) = &self.existing {
-            let text = input::read(path)?;
-            existing.add_yaml_str(&text, &format!("--existing {}", path.display()))?;
+            if path.is_dir() {
+                // A folder an earlier render wrote: the files it lists as its own.
+                existing.extend(read_existing_secrets(path)?);
+            } else {
+                let text = input::read(path)?;
+                existing.add_yaml_str(&text, &format!("--existing {}", path.display()))?;
+            }
             given = true;
         }
         Ok(Sources {

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::output::{VALUES_FOLDER, WriteOptions, write_targets};
 use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target};
-use harbor_edge::{Bundle, Error};
+use harbor_edge::{Bundle, Error, ObjectKind};
 
 use super::credentials::{self, CredentialArgs};
 use super::input::{self, InputArgs};
@@ -108,6 +108,9 @@ impl RenderCommand {
             renderer.render_targets(&validated.config, &credentials, &self.target, &options)?;
         if self.out.is_none() {
             self.check_values_out(&bundles[0]);
+        }
+        if let Some(dir) = &sources.folder {
+            refuse_to_drop_credentials(dir, &bundles)?;
         }
         input::print_warnings(&validated.warnings);
         input::print_warnings(&credentials.warnings);
@@ -236,6 +239,31 @@ impl RenderCommand {
 }
 
 /// Ends the run with clap's usage error for `render` (exit 2).
+/// The Secrets an earlier render left in `dir` are the only copy of its credentials until they
+/// are applied: a render into the same folder that writes no Secret (the node target alone)
+/// would remove them, so it is refused (exit 2).
+fn refuse_to_drop_credentials(dir: &Path, bundles: &[Bundle]) -> Result<(), Error> {
+    let writes_secrets = bundles.iter().any(|bundle| {
+        bundle
+            .objects()
+            .iter()
+            .any(|object| object.kind() == ObjectKind::Secret)
+    });
+    if writes_secrets {
+        return Ok(());
+    }
+    Err(Error::Usage {
+        message: format!(
+            "{}: holds an earlier render whose Secrets are the cluster's credentials, and this \
+             render writes no Secret, so writing it there would remove them; nothing was \
+             written. Write to another folder and pass this one with --existing {} (or render \
+             the cluster and the nodes together: --target k3s,node --out DIR)",
+            dir.display(),
+            dir.display()
+        ),
+    })
+}
+
 fn usage_error(kind: clap::error::ErrorKind, message: &str) -> ! {
     let mut command = super::Cli::command();
     command.build();

@@ -437,8 +437,8 @@ fn check_node_credentials(credentials: &Credentials, node: &NodeOptions) -> Resu
             "the node target needs the cluster's credentials, and {} would be made up here: \
              the nodes would then not trust (or log in to) the cluster's Harbor. Render the \
              cluster and the nodes in one run (--target k3s,node --out DIR), or pass what the \
-             cluster target wrote: --existing cluster.yaml (its stream), --out DIR (a folder \
-             holding its render), or the cluster's Secrets (kubectl get secret -A -o yaml)",
+             cluster target wrote with --existing: its stream (cluster.yaml), the folder it \
+             wrote with --out, or the cluster's Secrets (kubectl get secret -A -o yaml)",
             made.join(" and ")
         ),
     })
