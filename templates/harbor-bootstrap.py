@@ -22,6 +22,7 @@
 #   "wait": {"attempts": 60, "interval_seconds": 10},
 #   "request_timeout_seconds": 30,
 #   "layout": "proxy-cache",
+#   "cache_retention_days": "keep",
 #   "upstreams": [
 #     {"endpoint": "docker.io", "type": "docker-hub", "url": "https://hub.docker.com",
 #      "project": "docker.io"},
@@ -43,6 +44,8 @@
 #   `https://hub.docker.com`, gcr.io is `google-gcr` with `https://gcr.io`, ghcr.io is
 #   `github-ghcr` with `https://ghcr.io`; quay.io, registry.k8s.io and any other registry are
 #   `docker-registry` with `https://<host>` (chart 1.19.1 permits no `quay` proxy cache).
+#   `cache_retention_days`: what the proxy-cache projects keep, `"keep"` or a whole number of
+#   days from 1 to 3650 (see Retention below).
 # - `layout` `spectro-images` (Palette): instead of `upstreams`,
 #   `"palette": {"project": "spectro-images", "public": false, "robot": "nodes"}`. The robot
 #   (or `null` when the project is public) may only pull from that project; nodes log in as
@@ -60,15 +63,39 @@
 # object look it up by name, create it only when absent, and take a 409 on create as "present"
 # (looked up again). An existing object that differs from what is wanted (another type or URL,
 # a project bound to another registry, another visibility, a robot with other permissions) is
-# reported and never changed: Harbor cannot rebind a proxy-cache project, and silently widening
-# or narrowing access is the operator's call. The robot's secret is set with
-# `PATCH /robots/{id}` (Harbor ignores a secret sent on create) when the robot is new or cannot
-# log in with it (checked with `GET /users/current/permissions` as the robot), so a rerun sends
-# no write at all. Every step is idempotent: a run that stopped halfway is finished by the next.
+# reported and never changed (retention policies aside, below): Harbor cannot rebind a
+# proxy-cache project, and silently widening or narrowing access is the operator's call. The
+# robot's secret is set with `PATCH /robots/{id}` (Harbor ignores a secret sent on create)
+# when the robot is new or cannot log in with it (checked with `GET /users/current/permissions`
+# as the robot), so a rerun sends no write at all. Every step is idempotent: a run that stopped
+# halfway is finished by the next.
+#
+# ## Retention
+#
+# Harbor gives every new proxy-cache project a tag retention policy (its id in the project's
+# metadata `retention_id`) of one rule for every repository (`repoMatches **`) and tag
+# (`matches **`, untagged artifacts included): retain what was pulled within the last 7 days,
+# on the schedule `0 0 0 * * *` (daily). Nodes run images from their own store without pulling
+# them again, so that rule removes what a node rebuilt during an outage needs. This policy is
+# the one existing object the script changes. Once every endpoint and project is in place, it
+# reads each proxy-cache project's policy (`GET /retentions/{id}`) and, when it differs,
+# updates it (`PUT /retentions/{id}`) to the same rule with
+# - `"keep"`: the template `always` (retain every artifact) and no schedule (an empty cron, as
+#   Harbor's UI sends for the schedule "None"; Harbor drops the daily job): nothing is ever
+#   removed, not even by a manual run of the policy;
+# - N days: the template `nDaysSinceLastPull` with N, daily (Harbor's own policy when N is 7).
+# The script sets the template, its days and the schedule (none or daily), nothing else: a
+# policy with more rules, other selectors, a disabled rule or another schedule is the
+# operator's, reported and left as it is; the other projects' policies are still handled, then
+# the run ends with exit 1 naming it. A project without a policy gets one
+# (`POST /retentions`). A 404 on update (the project has another policy by now) or a 400 on
+# create because it has one by then means another client was faster: the project is read
+# again and its policy handled once more.
 #
 # Exit codes, with one line on stderr otherwise: 0 done; 1 Harbor refused a request or holds an
-# object that differs; 2 the input (file or environment) is invalid; 3 Harbor cannot be reached
-# or trusted (not up within the wait bound, TLS verification failed, connection lost).
+# object that differs (a retention policy included); 2 the input (file or environment) is
+# invalid; 3 Harbor cannot be reached or trusted (not up within the wait bound, TLS
+# verification failed, connection lost).
 # Connection errors and 5xx answers are retried only while waiting for the API; a 401 or 403
 # ends the run at once.
 
@@ -106,6 +133,12 @@ PROXY_CACHE_TYPES = (
     "jfrog-artifactory",
 )
 PULL_ONLY = {("repository", "pull")}
+# Retention (see the header): the bound on days, Harbor's daily schedule (seconds first), and
+# the selectors of Harbor's default rule.
+MAX_RETENTION_DAYS = 3650
+DAILY = "0 0 0 * * *"
+EVERY_REPOSITORY = {"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}
+EVERY_TAG = {"kind": "doublestar", "decoration": "matches", "pattern": "**"}
 
 EXIT_REFUSED = 1
 EXIT_INPUT = 2
@@ -119,6 +152,14 @@ class Failure(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class LeftAlone(Failure):
+    """A retention policy that is the operator's: reported, and the other projects' policies
+    are still handled before the run ends with it."""
+
+    def __init__(self, message):
+        super().__init__(EXIT_REFUSED, message)
 
 
 class Unreachable(Exception):
@@ -154,6 +195,7 @@ class Settings(NamedTuple):
     interval: float
     request_timeout: float
     upstreams: list  # of Upstream; empty in the Palette layout
+    retention_days: Optional[int]  # None: keep (proxy-cache layout only)
     palette: Optional[Palette]
     admin_password: str
     robot_secret: Optional[str]
@@ -181,9 +223,10 @@ def load_settings(argv, environ):
     attempts, interval = wait.count("attempts"), wait.number("interval_seconds")
     wait.done()
     layout = config.text("layout")
-    upstreams, palette = [], None
+    upstreams, retention_days, palette = [], None, None
     if layout == "proxy-cache":
         upstreams = read_upstreams(config.get("upstreams"))
+        retention_days = read_retention(config.get("cache_retention_days"))
     elif layout == "spectro-images":
         palette = read_palette(config.get("palette"))
     else:
@@ -196,6 +239,7 @@ def load_settings(argv, environ):
         interval=interval,
         request_timeout=config.number("request_timeout_seconds"),
         upstreams=upstreams,
+        retention_days=retention_days,
         palette=palette,
         admin_password=environ.get("HARBOR_ADMIN_PASSWORD", ""),
         robot_secret=environ.get("HARBOR_ROBOT_SECRET", "") if palette and palette.robot else None,
@@ -243,6 +287,19 @@ def read_upstreams(value):
         if len(set(names)) != len(names):
             raise Failure(EXIT_INPUT, f"config.upstreams: each {key} name must appear once")
     return upstreams
+
+
+def read_retention(value):
+    """None for "keep", else the days."""
+    if value == "keep":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_RETENTION_DAYS:
+        raise Failure(
+            EXIT_INPUT,
+            'config.cache_retention_days must be "keep" or a whole number of days '
+            f"from 1 to {MAX_RETENTION_DAYS}",
+        )
+    return value
 
 
 def read_palette(value):
@@ -545,7 +602,8 @@ def ensure_registry(harbor, upstream):
 
 def ensure_project(harbor, name, public, registry_id=None):
     """A project of this visibility, the proxy cache of `registry_id` when one is given;
-    returns its id. Harbor cannot rebind a project to another registry."""
+    returns its id and its metadata as listed (None when created now). Harbor cannot rebind a
+    project to another registry."""
     what = f"project {name}"
     project = harbor.find("/projects", name)
     if project is None:
@@ -556,7 +614,7 @@ def ensure_project(harbor, name, public, registry_id=None):
         created = harbor.create("/projects", body, what)
         if created:
             say(f"{what}: created (id {created[0]})")
-            return created[0]
+            return created[0], None
         project = harbor.find("/projects", name)
         if project is None:
             raise Failure(EXIT_REFUSED, f"{what}: 409 on create, yet not found by name")
@@ -564,10 +622,11 @@ def ensure_project(harbor, name, public, registry_id=None):
     bound_to = project.get("registry_id") or None
     if bound_to != registry_id:
         raise unchanged(what, f"is {project_kind(bound_to)}, not {project_kind(registry_id)}")
-    is_public = (project.get("metadata") or {}).get("public") == "true"
+    metadata = project.get("metadata") or {}
+    is_public = metadata.get("public") == "true"
     if is_public != public:
         raise unchanged(what, f"is {visibility(is_public)}, not {visibility(public)}")
-    return project["project_id"]
+    return project["project_id"], metadata
 
 
 def project_kind(registry_id):
@@ -576,6 +635,182 @@ def project_kind(registry_id):
 
 def visibility(public):
     return "public" if public else "private"
+
+
+def ensure_retention(harbor, name, project_id, metadata, days):
+    """The retention policy of proxy-cache project `name` as `days` says (None: keep); see
+    Retention in the header. `metadata`: the project's, as listed, or None to read it."""
+    wanted = wanted_retention(project_id, days)
+    for _ in range(2):  # a policy another client replaced meanwhile is handled once more
+        if metadata is None:
+            metadata = read_project_metadata(harbor, project_id)
+        policy_id = metadata.get("retention_id")
+        if not policy_id:
+            metadata = create_retention(harbor, wanted, f"retention policy of project {name}")
+            if metadata is None:
+                return
+        elif update_retention(harbor, name, project_id, policy_id, wanted):
+            return
+        else:
+            metadata = None
+    raise Failure(
+        EXIT_REFUSED,
+        f"retention policy of project {name}: replaced twice by another client during the run; "
+        "rerun",
+    )
+
+
+def update_retention(harbor, name, project_id, policy_id, wanted):
+    """Reads the project's policy and updates it when it differs: True when done, False after
+    a 404 on update (the project has another policy by now)."""
+    if not (isinstance(policy_id, str) and policy_id.isdigit()):
+        raise Failure(EXIT_REFUSED, f"project {name}: retention_id {policy_id!r} is not an id")
+    what = f"retention policy {policy_id} of project {name}"
+    _, _, policy = harbor.call("GET", f"/retentions/{policy_id}")
+    if not isinstance(policy, dict):
+        raise Failure(EXIT_REFUSED, f"GET {API}/retentions/{policy_id} did not answer a policy")
+    foreign = unmanaged_parts(policy, project_id)
+    if foreign:
+        raise LeftAlone(
+            f"{what} has {'; '.join(foreign)}: harbor-bootstrap manages one rule for every "
+            "repository and tag (retain always, or by days since the last pull; no schedule or "
+            "daily) and leaves this policy as it is: reduce it to such a rule or delete it in "
+            f"Harbor (Projects, {name}, Policy, Tag Retention), then rerun",
+        )
+    now, target = managed_parts(policy), managed_parts(wanted)
+    if now == target:
+        say(f"{what}: {describe_retention(*now)}")
+        return True
+    path = f"/retentions/{policy_id}"
+    status, _, _ = harbor.call("PUT", path, body=wanted, expect=(200, 404))
+    if status == 404:
+        say(f"{what}: 404 on update (the project has another policy by now); reading it again")
+        return False
+    say(f"{what}: updated: {describe_retention(*now)} -> {describe_retention(*target)}")
+    return True
+
+
+def wanted_retention(project_id, days):
+    """Harbor's default policy (policy.WithNDaysSinceLastPull) with what harbor-bootstrap sets:
+    the rule `always` and no schedule for keep, else `days` since the last pull, daily."""
+    if days is None:
+        template, params, cron = "always", {}, ""
+    else:
+        template, params, cron = "nDaysSinceLastPull", {"nDaysSinceLastPull": days}, DAILY
+    rule = {
+        "id": 1,
+        "priority": 1,
+        "disabled": False,
+        "action": "retain",
+        "template": template,
+        "params": params,
+        "tag_selectors": [dict(EVERY_TAG)],
+        "scope_selectors": {"repository": [dict(EVERY_REPOSITORY)]},
+    }
+    return {
+        "algorithm": "or",
+        "rules": [rule],
+        "trigger": {"kind": "Schedule", "settings": {"cron": cron}},
+        "scope": {"level": "project", "ref": project_id},
+    }
+
+
+def managed_parts(policy):
+    """(template, params, cron) of a policy of the managed shape."""
+    rule = policy["rules"][0]
+    cron = policy["trigger"]["settings"]["cron"]
+    return rule.get("template"), rule.get("params") or {}, cron
+
+
+def unmanaged_parts(policy, project_id):
+    """What makes `policy` other than the one rule harbor-bootstrap manages (a list of phrases;
+    empty when it is that rule). Harbor leaves out empty fields when it answers (`disabled`
+    false, empty `params`, empty `extras`)."""
+    found = []
+    if policy.get("algorithm") != "or":
+        found.append(f"algorithm {policy.get('algorithm')!r}")
+    scope = policy.get("scope") or {}
+    if scope.get("level") != "project" or scope.get("ref") != project_id:
+        found.append(f"scope {scope.get('level')} {scope.get('ref')}")
+    trigger = policy.get("trigger") or {}
+    settings = trigger.get("settings") if isinstance(trigger.get("settings"), dict) else {}
+    if trigger.get("kind") != "Schedule" or settings.get("cron") not in ("", DAILY):
+        found.append(f"trigger {trigger.get('kind')} {settings.get('cron')!r}")
+    rules = policy.get("rules") if isinstance(policy.get("rules"), list) else []
+    if len(rules) != 1 or not isinstance(rules[0], dict):
+        return found + [f"{len(rules)} rules"]
+    rule = rules[0]
+    if rule.get("disabled"):
+        found.append("its rule disabled")
+    if rule.get("action") != "retain":
+        found.append(f"action {rule.get('action')!r}")
+    template, params = rule.get("template"), rule.get("params") or {}
+    days = params.get("nDaysSinceLastPull") if isinstance(params, dict) else None
+    known = (template == "always" and params == {}) or (
+        template == "nDaysSinceLastPull"
+        and len(params) == 1
+        and isinstance(days, int)
+        and not isinstance(days, bool)
+    )
+    if not known:
+        found.append(f"rule {template} {params}")
+    if not is_selector_list(rule.get("tag_selectors"), EVERY_TAG, untagged=True):
+        found.append(f"tag selectors {rule.get('tag_selectors')}")
+    repositories = rule.get("scope_selectors")
+    if not (
+        isinstance(repositories, dict)
+        and set(repositories) == {"repository"}
+        and is_selector_list(repositories["repository"], EVERY_REPOSITORY, untagged=False)
+    ):
+        found.append(f"repository selectors {repositories}")
+    return found
+
+
+def is_selector_list(selectors, wanted, untagged):
+    """Whether `selectors` is `wanted` alone; with `untagged`, its `extras` may also say
+    `{"untagged": true}`, which Harbor's UI writes and which means what no extras mean."""
+    if not (isinstance(selectors, list) and len(selectors) == 1 and isinstance(selectors[0], dict)):
+        return False
+    selector = dict(selectors[0])
+    extras = selector.pop("extras", "")
+    if extras and untagged and isinstance(extras, str):
+        try:
+            extras = "" if json.loads(extras) == {"untagged": True} else extras
+        except ValueError:
+            pass
+    return selector == wanted and not extras
+
+
+def describe_retention(template, params, cron):
+    kept = (
+        "retains every artifact"
+        if template == "always"
+        else f"retains what was pulled within {params.get('nDaysSinceLastPull')} days"
+    )
+    return f"{kept}, {'daily' if cron == DAILY else 'no schedule'}"
+
+
+def read_project_metadata(harbor, project_id):
+    _, _, project = harbor.call("GET", f"/projects/{project_id}")
+    if not isinstance(project, dict):
+        raise Failure(EXIT_REFUSED, f"GET {API}/projects/{project_id} did not answer a project")
+    return project.get("metadata") or {}
+
+
+def create_retention(harbor, wanted, what):
+    """POST the policy: None when created; after a 400 because the project has a policy by now
+    (Harbor's answer when another client was faster), the project's metadata as it is now."""
+    status, headers, data = harbor.call("POST", "/retentions", body=wanted, expect=(201, 400))
+    if status == 201:
+        match = re.search(r"/(\d+)/?$", headers.get("Location") or "")
+        created = f"id {match.group(1)}" if match else "no id in Location"
+        say(f"{what}: created ({created}): {describe_retention(*managed_parts(wanted))}")
+        return None
+    metadata = read_project_metadata(harbor, wanted["scope"]["ref"])
+    if not metadata.get("retention_id"):
+        raise Failure(EXIT_REFUSED, refusal("POST", "/retentions", status, data))
+    say(f"{what}: already present (400 on create)")
+    return metadata
 
 
 def ensure_robot(harbor, project, project_id, name, secret):
@@ -668,12 +903,27 @@ def run(settings):
     harbor = Harbor(settings)
     wait_for_api(harbor, settings.attempts, settings.interval)
     check_admin(harbor)
+    projects = []
     for upstream in settings.upstreams:
         registry_id = ensure_registry(harbor, upstream)
-        ensure_project(harbor, upstream.project, True, registry_id)
+        project_id, metadata = ensure_project(harbor, upstream.project, True, registry_id)
+        projects.append((upstream.project, project_id, metadata))
+    # After every endpoint and project, so that the cache works for every upstream whatever a
+    # policy holds; a policy left to the operator ends the run once every other one is handled.
+    left_alone = []
+    for name, project_id, metadata in projects:
+        try:
+            ensure_retention(harbor, name, project_id, metadata, settings.retention_days)
+        except LeftAlone as failure:
+            say(failure.message)
+            left_alone.append(failure.message)
+    if left_alone:
+        more = len(left_alone) - 1
+        suffix = f" (and {more} more retention polic{'y' if more == 1 else 'ies'}: see above)"
+        raise Failure(EXIT_REFUSED, left_alone[0] + (suffix if more else ""))
     if settings.palette:
         palette = settings.palette
-        project_id = ensure_project(harbor, palette.project, palette.public)
+        project_id, _ = ensure_project(harbor, palette.project, palette.public)
         if palette.robot:
             ensure_robot(harbor, palette.project, project_id, palette.robot, settings.robot_secret)
     say("done")

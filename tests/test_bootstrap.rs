@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD;
 use harbor_edge::credentials::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::render::{
-    BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE, RenderOptions, Renderer, Target,
+    BootstrapImage, CacheRetention, DEFAULT_BOOTSTRAP_IMAGE, RenderOptions, Renderer, Target,
 };
 use harbor_edge::{Bundle, Config, Credentials, ExistingSecrets, Generator, ObjectKind};
 use serde_json::{Value, json};
@@ -247,6 +247,16 @@ fn the_configuration_follows_the_layout_and_the_mirrors() {
         ])
     );
     assert!(proxy.get("palette").is_none());
+    assert_eq!(proxy["cache_retention_days"], "keep", "the default");
+    let month = CacheRetention::days_since_last_pull(30).unwrap();
+    let bundle = render_with(
+        &config,
+        credentials,
+        Target::K3s,
+        &RenderOptions::default().with_cache_retention(month),
+    );
+    let proxy = config_json(&only(&bundle, ObjectKind::ConfigMap));
+    assert_eq!(proxy["cache_retention_days"], 30);
 
     for (layout, robot) in [(PRIVATE, json!("edge-nodes")), (PUBLIC, json!(null))] {
         let bundle = render_with(&config, credentials, Target::K3s, &options(layout));
@@ -257,6 +267,7 @@ fn the_configuration_follows_the_layout_and_the_mirrors() {
             json!({"project": "spectro-images", "public": layout == PUBLIC, "robot": robot})
         );
         assert!(palette.get("upstreams").is_none());
+        assert!(palette.get("cache_retention_days").is_none(), "not a cache");
     }
 }
 
@@ -286,6 +297,11 @@ fn the_name_changes_with_what_the_job_configures_and_only_then() {
         name(
             credentials,
             &RenderOptions::default().with_bootstrap_image(image),
+        ),
+        name(
+            credentials,
+            &RenderOptions::default()
+                .with_cache_retention(CacheRetention::days_since_last_pull(30).unwrap()),
         ),
     ];
     for other in &others {
@@ -471,10 +487,44 @@ fn the_cli_takes_layout_and_image_for_every_target() {
         "public: no robot"
     );
 
-    // Usage errors: an unknown layout, a public flag without the Palette layout.
+    // The cache retention reaches the Job's configuration.
+    let retention = dir.path().join("retention");
+    let output = common::harbor_edge(&[
+        "render",
+        "examples/minimal.yaml",
+        "--seed",
+        "1",
+        "--cache-retention-days",
+        "45",
+        "--out",
+        retention.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let config_map = std::fs::read_dir(&retention)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.to_string_lossy()
+                .contains("-configmap-harbor-bootstrap-")
+        })
+        .expect("the ConfigMap's file");
+    let config_map: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(config_map).unwrap()).unwrap();
+    assert_eq!(config_json(&config_map)["cache_retention_days"], 45);
+
+    // Usage errors: an unknown layout, a public flag without the Palette layout, a retention
+    // out of range or for the Palette layout.
     for args in [
         &["--mirror-layout", "flat"][..],
         &["--spectro-images-public"][..],
+        &["--cache-retention-days", "0"][..],
+        &["--cache-retention-days", "forever"][..],
+        &[
+            "--mirror-layout",
+            "spectro-images",
+            "--cache-retention-days",
+            "keep",
+        ][..],
     ] {
         let mut all = vec!["render", "examples/minimal.yaml", "--seed", "1"];
         all.extend_from_slice(args);

@@ -1,20 +1,24 @@
 //! The bootstrap Job's script and configuration, as the rendered ConfigMap holds them, against
 //! a stand-in for Harbor's API that holds every request to Harbor's API document
-//! (`HARBOR_API_DOC`, see `tests/bootstrap/mod.rs`): what it creates on a fresh Harbor, that a
-//! rerun creates nothing, how it waits, and how it fails.
+//! (`HARBOR_API_DOC`, see `tests/bootstrap/mod.rs`): what it creates on a fresh Harbor, how it
+//! sets the proxy-cache projects' retention policies, that a rerun writes nothing, how it
+//! waits, and how it fails.
 
 mod bootstrap;
 
 use bootstrap::{
     HOSTS, Request, StandIn, StandInOptions, assert_contract_kept, palette_job, proxy_cache_job,
-    run_script, sent, setup, upstreams, validate, write_ca,
+    proxy_cache_job_with, retention_policy, run_script, sent, setup, upstreams, validate, write_ca,
 };
+use harbor_edge::render::CacheRetention;
 use serde_json::{Value, json};
 
 const REGISTRIES: &str = "/api/v2.0/registries";
 const PROJECTS: &str = "/api/v2.0/projects";
 const ROBOTS: &str = "/api/v2.0/robots";
+const RETENTIONS: &str = "/api/v2.0/retentions";
 const PING: &str = "/api/v2.0/ping";
+const DAILY: &str = "0 0 0 * * *";
 
 fn admin_env(setup: &bootstrap::Setup) -> Vec<(&'static str, &str)> {
     vec![("HARBOR_ADMIN_PASSWORD", setup.admin_password.as_str())]
@@ -51,7 +55,7 @@ fn sha256_hex(text: &str) -> String {
 }
 
 #[test]
-fn proxy_cache_on_a_fresh_harbor_creates_each_object_once() {
+fn proxy_cache_on_a_fresh_harbor_creates_each_object_once_and_keeps_the_cache() {
     let Some(setup) = setup() else { return };
     let dir = tempfile::tempdir().unwrap();
     let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
@@ -73,10 +77,17 @@ fn proxy_cache_on_a_fresh_harbor_creates_each_object_once() {
     let projects = sent(&requests, "POST", PROJECTS);
     assert_eq!(names_of(&registries, "name"), sorted(&HOSTS));
     assert_eq!(names_of(&projects, "project_name"), sorted(&HOSTS));
+    // Each new project's 7-day policy (Harbor's) updated once to keep everything.
+    let updates: Vec<_> = requests
+        .iter()
+        .filter(|request| request.method() == "PUT")
+        .collect();
+    assert_eq!(updates.len(), 6, "one policy update per project");
     let writes = requests.iter().filter(|request| request.writes()).count();
     assert_eq!(
-        writes, 12,
-        "one creating request per object, nothing else written"
+        writes,
+        12 + 6,
+        "one creating request per object, one update per retention policy, nothing else"
     );
     // Waiting needs no credentials; everything else is the admin's.
     for request in &requests {
@@ -107,6 +118,23 @@ fn proxy_cache_on_a_fresh_harbor_creates_each_object_once() {
         &json!("registry.example.com-5000"),
     );
     assert!(with_port["registry_id"].as_u64().is_some());
+
+    // keep: the rule `always` and no schedule, on each project's own policy, which Harbor no
+    // longer runs.
+    assert_eq!(state["retentions"].as_array().unwrap().len(), 6);
+    for project in state["projects"].as_array().unwrap() {
+        let policy_id = project["retention_id"].as_u64().expect("a policy");
+        let path = format!("{RETENTIONS}/{policy_id}");
+        let put = sent(&requests, "PUT", &path);
+        assert_eq!(put.len(), 1, "{path}");
+        let project_id = project["project_id"].as_u64().unwrap();
+        assert_eq!(put[0].body(), &retention_policy(project_id, None));
+        assert_eq!(put[0].status(), Some(200));
+        let retention = find(&state["retentions"], "id", &json!(policy_id));
+        assert_eq!(retention["policy"]["rules"][0]["template"], "always");
+        assert_eq!(retention["policy"]["trigger"]["settings"]["cron"], "");
+        assert_eq!(retention["scheduled"], Value::Null, "no schedule left");
+    }
 }
 
 fn find<'a>(items: &'a Value, key: &str, value: &Value) -> &'a Value {
@@ -149,6 +177,324 @@ fn proxy_cache_second_run_sends_no_creating_request() {
         "{}",
         run.stdout
     );
+    assert_eq!(
+        run.stdout
+            .matches(": retains every artifact, no schedule\n")
+            .count(),
+        6,
+        "{}",
+        run.stdout
+    );
+    // The projects' metadata came with the listing: no project read, one policy read each.
+    assert!(
+        second
+            .iter()
+            .all(|request| !request.path().starts_with(&format!("{PROJECTS}/"))),
+        "{second:?}"
+    );
+    let reads = second
+        .iter()
+        .filter(|request| request.path().starts_with(RETENTIONS))
+        .count();
+    assert_eq!(reads, 6);
+}
+
+fn writes(requests: &[Request]) -> Vec<(String, String, Option<u64>)> {
+    requests
+        .iter()
+        .filter(|request| request.writes())
+        .map(|request| {
+            (
+                request.method().to_owned(),
+                request.path().to_owned(),
+                request.status(),
+            )
+        })
+        .collect()
+}
+
+fn write(method: &str, path: &str, status: u64) -> (String, String, Option<u64>) {
+    (method.to_owned(), path.to_owned(), Some(status))
+}
+
+fn days(days: u32) -> CacheRetention {
+    CacheRetention::days_since_last_pull(days).unwrap()
+}
+
+#[test]
+fn retention_in_days_is_harbors_rule_with_those_days_and_keep_drops_its_schedule() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let harbor = StandIn::start(setup, dir.path(), StandInOptions::default());
+    let ca = write_ca(dir.path(), &setup.ca);
+    let hosts = ["docker.io", "quay.io"];
+    let run_with = |retention: CacheRetention| {
+        let job = proxy_cache_job_with(setup, &harbor, &ca, &hosts, retention);
+        let before = harbor.requests().len();
+        let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+        assert_eq!(run.code, 0, "{run:?}\n{}", harbor.stderr());
+        let requests = harbor.requests()[before..].to_vec();
+        assert_contract_kept(&requests);
+        (job, run, requests)
+    };
+
+    // 7 days is the policy Harbor made: nothing to write beyond the creates.
+    let (job, run, requests) = run_with(days(7));
+    assert_eq!(job.config["cache_retention_days"], 7);
+    assert!(
+        writes(&requests)
+            .iter()
+            .all(|(_, path, _)| !path.starts_with(RETENTIONS)),
+        "{requests:?}"
+    );
+    assert_eq!(
+        run.stdout
+            .matches("retains what was pulled within 7 days, daily")
+            .count(),
+        2,
+        "{}",
+        run.stdout
+    );
+
+    // 30 days: each policy updated to Harbor's rule with 30, still daily.
+    let (job, run, requests) = run_with(days(30));
+    assert_eq!(job.config["cache_retention_days"], 30);
+    assert_eq!(
+        writes(&requests),
+        [
+            write("PUT", &format!("{RETENTIONS}/1"), 200),
+            write("PUT", &format!("{RETENTIONS}/2"), 200),
+        ]
+    );
+    // Harbor made policy 1 for project 1 and policy 2 for project 2.
+    for id in [1, 2] {
+        let put = sent(&requests, "PUT", &format!("{RETENTIONS}/{id}"));
+        assert_eq!(put[0].body(), &retention_policy(id, Some(30)));
+    }
+    assert!(
+        run.stdout.contains(
+            "retention policy 1 of project docker.io: updated: retains what was pulled within \
+             7 days, daily -> retains what was pulled within 30 days, daily"
+        ),
+        "{}",
+        run.stdout
+    );
+    for retention in harbor.state()["retentions"].as_array().unwrap() {
+        assert_eq!(
+            retention["policy"]["rules"][0]["params"],
+            json!({"nDaysSinceLastPull": 30})
+        );
+        assert_eq!(retention["scheduled"], DAILY);
+    }
+
+    // Back to keep: `always`, no schedule; then a rerun writes nothing.
+    let (job, _, requests) = run_with(CacheRetention::KEEP);
+    assert_eq!(job.config["cache_retention_days"], "keep");
+    assert_eq!(writes(&requests).len(), 2);
+    for retention in harbor.state()["retentions"].as_array().unwrap() {
+        assert_eq!(retention["policy"]["rules"][0]["template"], "always");
+        assert_eq!(retention["scheduled"], Value::Null);
+    }
+    let (_, _, requests) = run_with(CacheRetention::KEEP);
+    assert!(writes(&requests).is_empty(), "{requests:?}");
+}
+
+/// Harbor's default policy of project `project_id` in the stand-in's seed form, with `cron`
+/// and these rules after its own.
+fn seeded_retention(id: u64, project_id: u64, cron: &str, more_rules: &[Value]) -> Value {
+    let mut policy = retention_policy(project_id, Some(7));
+    policy["trigger"]["settings"]["cron"] = json!(cron);
+    let rules = policy["rules"].as_array_mut().unwrap();
+    rules.extend(more_rules.iter().cloned());
+    json!({"id": id, "policy": policy, "scheduled": cron})
+}
+
+fn proxy_cache_seed(hosts: &[&str], retentions: &[Value]) -> Value {
+    let registries: Vec<Value> = upstreams(hosts)
+        .iter()
+        .enumerate()
+        .map(|(index, upstream)| {
+            json!({"id": index + 1, "name": upstream["endpoint"], "type": upstream["type"],
+                   "url": upstream["url"], "insecure": false, "description": ""})
+        })
+        .collect();
+    let projects: Vec<Value> = hosts
+        .iter()
+        .enumerate()
+        .map(|(index, host)| {
+            let mut project = json!({"project_id": index + 1, "name": host.replace(':', "-"),
+                                     "public": true, "registry_id": index + 1});
+            let policy = retentions
+                .iter()
+                .find(|retention| retention["policy"]["scope"]["ref"] == json!(index + 1));
+            if let Some(policy) = policy {
+                project["retention_id"] = policy["id"].clone();
+            }
+            project
+        })
+        .collect();
+    json!({"registries": registries, "projects": projects, "retentions": retentions})
+}
+
+#[test]
+fn a_policy_the_operator_changed_is_reported_and_left_alone_and_the_others_are_set() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = ["docker.io", "gcr.io", "ghcr.io", "quay.io"];
+    // docker.io: an operator's second rule; gcr.io: a weekly schedule, both the operator's.
+    // ghcr.io: its rule saved from Harbor's UI (14 days; the UI's rule has no id or priority
+    // and says `untagged` in extras, which is what no extras mean); quay.io: Harbor's.
+    let keep_library = json!({
+        "id": 2, "priority": 2, "disabled": false, "action": "retain",
+        "template": "latestPushedK", "params": {"latestPushedK": 5},
+        "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+        "scope_selectors": {"repository": [
+            {"kind": "doublestar", "decoration": "repoMatches", "pattern": "library/**"}]},
+    });
+    let mut from_the_ui = seeded_retention(3, 3, DAILY, &[]);
+    let rule = &mut from_the_ui["policy"]["rules"][0];
+    rule["params"] = json!({"nDaysSinceLastPull": 14});
+    rule["tag_selectors"][0]["extras"] = json!("{\"untagged\":true}");
+    rule.as_object_mut()
+        .unwrap()
+        .retain(|key, _| key != "id" && key != "priority");
+    let retentions = [
+        seeded_retention(1, 1, DAILY, &[keep_library]),
+        seeded_retention(2, 2, "0 0 0 * * 0", &[]),
+        from_the_ui,
+        seeded_retention(4, 4, DAILY, &[]),
+    ];
+    let seed = proxy_cache_seed(&hosts, &retentions);
+    let options = StandInOptions {
+        seed: Some(seed.clone()),
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let job = proxy_cache_job(setup, &harbor, &ca, &hosts);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 1, "{run:?}");
+    let line = run.error_line();
+    assert!(
+        line.contains("retention policy 1 of project docker.io has 2 rules"),
+        "{line}"
+    );
+    assert!(line.contains("leaves this policy as it is"), "{line}");
+    assert!(
+        line.ends_with("(and 1 more retention policy: see above)"),
+        "{line}"
+    );
+    assert!(
+        run.stdout
+            .contains("retention policy 2 of project gcr.io has trigger Schedule '0 0 0 * * 0'"),
+        "{}",
+        run.stdout
+    );
+
+    // The policies of ghcr.io and quay.io were set, after docker.io's and gcr.io's.
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    assert_eq!(
+        writes(&requests),
+        [
+            write("PUT", &format!("{RETENTIONS}/3"), 200),
+            write("PUT", &format!("{RETENTIONS}/4"), 200),
+        ]
+    );
+    let state = harbor.state();
+    assert_eq!(state["retentions"][0], seed["retentions"][0]);
+    assert_eq!(state["retentions"][1], seed["retentions"][1]);
+    for set in [2, 3] {
+        let policy = &state["retentions"][set]["policy"];
+        assert_eq!(policy["rules"][0]["template"], "always");
+    }
+}
+
+#[test]
+fn a_policy_replaced_during_the_run_is_read_again_and_set() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Between the script's read and its update another client replaces docker.io's policy.
+    let options = StandInOptions {
+        conflicts: vec!["retention:docker.io".into()],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let job = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("404 on update"), "{}", run.stdout);
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    assert_eq!(
+        writes(&requests),
+        [
+            write("POST", REGISTRIES, 201),
+            write("POST", PROJECTS, 201),
+            write("PUT", &format!("{RETENTIONS}/1"), 404),
+            write("PUT", &format!("{RETENTIONS}/2"), 200),
+        ]
+    );
+    let state = harbor.state();
+    assert_eq!(state["projects"][0]["retention_id"], 2);
+    assert_eq!(state["retentions"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        state["retentions"][0]["policy"]["rules"][0]["template"],
+        "always"
+    );
+}
+
+#[test]
+fn a_proxy_cache_project_without_a_policy_gets_one() {
+    let Some(setup) = setup() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Neither project has a policy (deleted by hand); quay.io gets one from another client
+    // just before the script's create.
+    let hosts = ["docker.io", "quay.io"];
+    let options = StandInOptions {
+        seed: Some(proxy_cache_seed(&hosts, &[])),
+        conflicts: vec!["retention:quay.io".into()],
+        ..Default::default()
+    };
+    let harbor = StandIn::start(setup, dir.path(), options);
+    let ca = write_ca(dir.path(), &setup.ca);
+
+    let job = proxy_cache_job_with(setup, &harbor, &ca, &hosts, days(30));
+    let run = run_script(setup, dir.path(), &job, &admin_env(setup));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("retention policy of project quay.io: already present (400 on create)"),
+        "{}",
+        run.stdout
+    );
+    let requests = harbor.requests();
+    assert_contract_kept(&requests);
+    assert_eq!(
+        writes(&requests),
+        [
+            write("POST", RETENTIONS, 201),
+            write("POST", RETENTIONS, 400),
+            write("PUT", &format!("{RETENTIONS}/2"), 200),
+        ]
+    );
+    assert_eq!(
+        sent(&requests, "POST", RETENTIONS)[0].body(),
+        &retention_policy(1, Some(30))
+    );
+    let state = harbor.state();
+    for (project, policy_id) in state["projects"].as_array().unwrap().iter().zip([1, 2]) {
+        assert_eq!(project["retention_id"], policy_id);
+        let retention = find(&state["retentions"], "id", &json!(policy_id));
+        assert_eq!(
+            retention["policy"]["rules"][0]["params"],
+            json!({"nDaysSinceLastPull": 30})
+        );
+        assert_eq!(retention["scheduled"], DAILY);
+    }
 }
 
 #[test]
@@ -565,6 +911,8 @@ fn palette_on_a_fresh_harbor_creates_project_and_pull_only_robot() {
     let patches: Vec<_> = requests.iter().filter(|r| r.method() == "PATCH").collect();
     assert_eq!(patches.len(), 1);
     assert_eq!(requests.iter().filter(|r| r.writes()).count(), 3);
+    // Palette fills this project: no cache, and its retention is not the Job's business.
+    assert!(requests.iter().all(|r| !r.path().starts_with(RETENTIONS)));
 
     // Harbor holds the secret from the environment, and the robot logs in with it.
     let state = harbor.state();
@@ -782,6 +1130,45 @@ fn invalid_input_fails_before_any_request() {
         "{run:?}"
     );
 
+    for (value, message) in [
+        (
+            json!(0),
+            "config.cache_retention_days must be \"keep\" or a whole number of days",
+        ),
+        (json!(3651), "from 1 to 3650"),
+        (json!(30.5), "from 1 to 3650"),
+        (json!(true), "from 1 to 3650"),
+        (json!("forever"), "from 1 to 3650"),
+    ] {
+        let mut retention = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+        retention.config["cache_retention_days"] = value.clone();
+        let run = run_script(setup, dir.path(), &retention, &admin_env(setup));
+        assert_eq!(run.code, 2, "{value}: {run:?}");
+        assert!(run.error_line().contains(message), "{value}: {run:?}");
+    }
+    let mut no_retention = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
+    no_retention
+        .config
+        .as_object_mut()
+        .unwrap()
+        .remove("cache_retention_days");
+    let run = run_script(setup, dir.path(), &no_retention, &admin_env(setup));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line()
+            .contains("config.cache_retention_days is missing"),
+        "{run:?}"
+    );
+    let mut palette_retention = palette_job(setup, &harbor, &ca, true);
+    palette_retention.config["cache_retention_days"] = json!("keep");
+    let run = run_script(setup, dir.path(), &palette_retention, &admin_env(setup));
+    assert_eq!(run.code, 2);
+    assert!(
+        run.error_line()
+            .contains("config: unknown key cache_retention_days"),
+        "{run:?}"
+    );
+
     let mut plain_http = proxy_cache_job(setup, &harbor, &ca, &["docker.io"]);
     plain_http.config["harbor_url"] = json!(format!("http://127.0.0.1:{}", harbor.port));
     let run = run_script(setup, dir.path(), &plain_http, &admin_env(setup));
@@ -799,6 +1186,7 @@ fn the_stand_in_rejects_requests_outside_the_api_document() {
     let proxy_project =
         json!({"project_name": "docker.io", "registry_id": 1, "metadata": {"public": "true"}});
     let scan = "/api/v2.0/projects/p/repositories/r/artifacts/latest/scan";
+    let policy = retention_policy(4, Some(30));
     let cases: Vec<(&str, &str, Option<Value>, &[&str])> = vec![
         ("POST", PROJECTS, Some(proxy_project.clone()), &[]),
         // metadata.public is a string in Harbor's API: an easy mistake.
@@ -884,6 +1272,34 @@ fn the_stand_in_rejects_requests_outside_the_api_document() {
             PROJECTS,
             Some(proxy_project),
             &["/projects has no PATCH operation in the API document"],
+        ),
+        // Retention: a rule's params hold numbers (go-swagger's map[string]interface{}), a
+        // trigger's settings is a free-form object, the rest is checked as anywhere else.
+        ("PUT", "/api/v2.0/retentions/1", Some(policy.clone()), &[]),
+        ("POST", RETENTIONS, Some(policy.clone()), &[]),
+        (
+            "PUT",
+            "/api/v2.0/retentions/1",
+            Some(json!({"trigger": {"kind": "Schedule", "settings": "0 0 0 * * *"}})),
+            &["body.trigger.settings is string, not object"],
+        ),
+        (
+            "PUT",
+            "/api/v2.0/retentions/1",
+            Some(json!({"rules": [{"template": "always", "parameters": {}}]})),
+            &["body.rules[0].parameters is not a property of the schema"],
+        ),
+        (
+            "PUT",
+            "/api/v2.0/retentions/1",
+            Some(json!({"rules": [{"tag_selectors": [{"pattern": "**", "extras": {}}]}]})),
+            &["body.rules[0].tag_selectors[0].extras is object, not string"],
+        ),
+        (
+            "PUT",
+            "/api/v2.0/retentions/one",
+            Some(policy),
+            &["path parameter id 'one' is not an integer"],
         ),
     ];
     let requests: Vec<_> = cases

@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::output::{VALUES_FOLDER, WriteOptions, write_targets};
-use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target};
+use harbor_edge::render::{BootstrapImage, CacheRetention, RenderOptions, Renderer, Target};
 use harbor_edge::{Bundle, Error, ObjectKind};
 
 use super::credentials::{self, CredentialArgs};
@@ -71,6 +71,11 @@ pub(crate) struct RenderCommand {
     /// as plain containerd must) instead of a private one with a robot.
     #[arg(long)]
     spectro_images_public: bool,
+    /// With --mirror-layout proxy-cache: how long Harbor keeps what it cached. `keep` (default):
+    /// never removed; N (1 to 3650): removed once not pulled for N days (Harbor's own default
+    /// is 7). The bootstrap Job sets each proxy-cache project's retention policy to it.
+    #[arg(long, value_name = "N|keep", value_parser = parse_cache_retention)]
+    cache_retention_days: Option<CacheRetention>,
     /// The bootstrap Job's container image (default: python:3.13-alpine pinned by digest);
     /// Python 3.9 or later as `python3`. Pin it by digest.
     #[arg(long, value_name = "IMAGE")]
@@ -89,6 +94,11 @@ fn parse_target(text: &str) -> Result<Target, String> {
 
 fn parse_layout(text: &str) -> Result<MirrorLayout, String> {
     text.parse::<MirrorLayout>()
+        .map_err(|error| error.to_string())
+}
+
+fn parse_cache_retention(text: &str) -> Result<CacheRetention, String> {
+    text.parse::<CacheRetention>()
         .map_err(|error| error.to_string())
 }
 
@@ -155,8 +165,9 @@ impl RenderCommand {
         }
     }
 
-    /// Mirrors, layout, CA path and the bootstrap image; `--spectro-images-public` without the
-    /// Palette layout is a usage error (exit 2).
+    /// Mirrors, layout, CA path, the bootstrap image and the cache retention;
+    /// `--spectro-images-public` without the Palette layout, and `--cache-retention-days` with
+    /// it, are usage errors (exit 2).
     fn render_options(&self) -> Result<RenderOptions, Error> {
         let layout = match (self.mirror_layout, self.spectro_images_public) {
             (MirrorLayout::SpectroImages { .. }, public) => MirrorLayout::SpectroImages { public },
@@ -169,8 +180,17 @@ impl RenderCommand {
                 usage_error(clap::error::ErrorKind::ArgumentConflict, &message);
             }
         };
+        if let (MirrorLayout::SpectroImages { .. }, Some(_)) = (layout, self.cache_retention_days) {
+            let message = format!(
+                "--cache-retention-days applies to --mirror-layout proxy-cache, not {layout} \
+                 (the spectro-images project is filled by Palette, not a cache)"
+            );
+            usage_error(clap::error::ErrorKind::ArgumentConflict, &message);
+        }
         let node = NodeOptions::new(&self.mirrors, self.ca_file.as_deref())?.with_layout(layout);
-        let mut options = RenderOptions::default().with_node(node);
+        let mut options = RenderOptions::default()
+            .with_node(node)
+            .with_cache_retention(self.cache_retention_days.unwrap_or_default());
         if let Some(image) = &self.bootstrap_image {
             options = options.with_bootstrap_image(BootstrapImage::new(image)?);
         }

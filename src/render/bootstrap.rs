@@ -1,6 +1,7 @@
 //! The bootstrap Job (SPEC 7) of both cluster targets: it waits for Harbor's API, then makes
 //! Harbor the nodes' mirror in the chosen [`MirrorLayout`] through Harbor's REST API, with the
-//! script `templates/harbor-bootstrap.py` (Python 3, standard library only).
+//! script `templates/harbor-bootstrap.py` (Python 3, standard library only), and sets the
+//! proxy-cache projects' retention policies to the [`CacheRetention`].
 //!
 //! | object | holds |
 //! |---|---|
@@ -18,9 +19,11 @@ use minijinja::context;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use super::RenderOptions;
 use super::environment as t;
 use super::image::BootstrapImage;
 use super::objects::{Expect, Planned, file_name};
+use super::retention::CacheRetention;
 use crate::Config;
 use crate::credentials::{Credentials, ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use crate::model::{
@@ -69,15 +72,19 @@ pub(crate) struct BootstrapPlan {
     pub(crate) job: Planned,
 }
 
-/// Plans the bootstrap objects for `config` with `node` (mirrors and layout) and `image`.
+/// Plans the bootstrap objects for `config` with `options` (mirrors and layout, image, cache
+/// retention).
 pub(crate) fn plan(
     config: &Config,
     credentials: &Credentials,
-    node: &NodeOptions,
-    image: &BootstrapImage,
+    options: &RenderOptions,
 ) -> BootstrapPlan {
+    let (node, image) = (&options.node, &options.bootstrap_image);
     let has_robot = node.layout.node_user().is_some();
-    let config_json = format!("{:#}\n", script_config(config, node));
+    let config_json = format!(
+        "{:#}\n",
+        script_config(config, node, options.cache_retention)
+    );
     let name = format!(
         "{BOOTSTRAP_NAME}-{}",
         name_hash(
@@ -104,7 +111,7 @@ pub(crate) fn plan(
 
 /// What the script reads (see its header): how to reach and trust Harbor, how long to wait,
 /// and what to make.
-fn script_config(config: &Config, node: &NodeOptions) -> Json {
+fn script_config(config: &Config, node: &NodeOptions, retention: CacheRetention) -> Json {
     let port = config.service.https.port.get();
     let service = format!("{CHART_SERVICE}.{HARBOR_NAMESPACE}.svc");
     let harbor_url = if port == 443 {
@@ -139,6 +146,10 @@ fn script_config(config: &Config, node: &NodeOptions) -> Json {
                 })
                 .collect();
             document["upstreams"] = Json::Array(upstreams);
+            document["cache_retention_days"] = match retention.days() {
+                None => json!("keep"),
+                Some(days) => json!(days),
+            };
         }
         MirrorLayout::SpectroImages { public } => {
             let robot = (!public).then_some(PALETTE_ROBOT);

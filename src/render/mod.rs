@@ -63,11 +63,12 @@
 //!
 //! Both cluster targets carry a Job that makes Harbor the nodes' mirror (SPEC 7) in the
 //! [`RenderOptions`]' layout ([`crate::node::MirrorLayout`]): it waits for Harbor's API, then
-//! creates, through Harbor's REST API v2.0, what is missing and changes nothing that exists.
+//! creates, through Harbor's REST API v2.0, what is missing and changes nothing that exists but
+//! the proxy-cache projects' retention policies, which it sets to the [`CacheRetention`].
 //!
 //! | object | holds |
 //! |---|---|
-//! | ConfigMap `harbor/harbor-bootstrap-<hash>` (immutable) | `harbor-bootstrap.py` (Python 3, standard library only) and `config.json`: the Harbor URL `https://harbor.harbor.svc[:<https port>]` (the chart's Service), the name the certificate is checked for (`spectro.registry.local`), the CA file, the wait bound, and the registry endpoints and proxy-cache projects (`proxy-cache`) or the project and robot (`spectro-images`) |
+//! | ConfigMap `harbor/harbor-bootstrap-<hash>` (immutable) | `harbor-bootstrap.py` (Python 3, standard library only) and `config.json`: the Harbor URL `https://harbor.harbor.svc[:<https port>]` (the chart's Service), the name the certificate is checked for (`spectro.registry.local`), the CA file, the wait bound, and the registry endpoints, proxy-cache projects and their cache retention (`proxy-cache`) or the project and robot (`spectro-images`) |
 //! | Job `harbor/harbor-bootstrap-<hash>` | `python3 -I -B` on the script as user 65534, read-only root file system, no capability, `RuntimeDefault` seccomp, no service account token; admin password and robot secret from `secretKeyRef`; only `ca.crt` of `harbor-tls` mounted; `backoffLimit` 6, `ttlSecondsAfterFinished` a week |
 //! | Secret `harbor/harbor-pull-robot` (private `spectro-images` project only) | `HARBOR_ROBOT_SECRET`, which the Job sets on `robot$spectro-images+edge-nodes` |
 //!
@@ -85,6 +86,7 @@ mod filters;
 mod image;
 mod node;
 mod objects;
+mod retention;
 mod values;
 
 use std::fmt;
@@ -96,6 +98,7 @@ use minijinja::Environment;
 pub use bootstrap::BOOTSTRAP_NAME;
 pub use image::{BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
 pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
+pub use retention::{CacheRetention, InvalidCacheRetention, MAX_CACHE_RETENTION_DAYS};
 
 use crate::Config;
 use crate::credentials::Credentials;
@@ -194,6 +197,9 @@ pub struct RenderOptions {
     pub node: NodeOptions,
     /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
     pub bootstrap_image: BootstrapImage,
+    /// What the proxy-cache projects keep (default [`CacheRetention::KEEP`]); the bootstrap Job
+    /// sets their retention policy to it.
+    pub cache_retention: CacheRetention,
 }
 
 impl RenderOptions {
@@ -208,6 +214,13 @@ impl RenderOptions {
     #[must_use]
     pub fn with_bootstrap_image(mut self, image: BootstrapImage) -> Self {
         self.bootstrap_image = image;
+        self
+    }
+
+    /// The same options with another cache retention.
+    #[must_use]
+    pub fn with_cache_retention(mut self, retention: CacheRetention) -> Self {
+        self.cache_retention = retention;
         self
     }
 }
@@ -344,8 +357,7 @@ impl Renderer {
             credentials,
         )))?;
 
-        let bootstrap =
-            bootstrap::plan(config, credentials, &options.node, &options.bootstrap_image);
+        let bootstrap = bootstrap::plan(config, credentials, options);
 
         let mut rendered = Vec::with_capacity(18);
         for planned in objects::namespaces(config)

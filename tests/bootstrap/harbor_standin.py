@@ -4,13 +4,25 @@ It serves HTTPS on 127.0.0.1 and answers the endpoints the bootstrap script uses
 behaviour of Harbor's handlers that the script relies on (read in goharbor/harbor v2.15.1):
 basic auth (wrong credentials make an anonymous request), exact `q=name=...` queries, 409 on a
 duplicate name, proxy-cache projects only on the registry types chart 1.19.1 permits, robots
-named `robot$<project>+<name>`, a robot secret set by `PATCH /robots/{id}`.
+named `robot$<project>+<name>`, a robot secret set by `PATCH /robots/{id}`. Tag retention as
+Harbor has it: a new proxy-cache project gets the policy `policy.WithNDaysSinceLastPull(id,
+7)` (one rule, scheduled `0 0 0 * * *`) and its id as the metadata `retention_id`;
+`GET /retentions/{id}` answers as go-swagger serializes it (empty fields left out, the next
+run time beside a non-empty cron); `PUT /retentions/{id}` answers 404 unless the id is the
+`retention_id` of the project the policy's scope names, and schedules or unschedules the policy
+as the cron changes (recorded as `scheduled` in the state); `POST /retentions` answers 400 when
+the project has a policy already.
 
 Every request is checked against Harbor's API document (JSON, converted from the swagger YAML
 by the test): the path template and method exist, every query parameter is declared and typed,
 and the body matches the operation's schema (`$ref` resolved; types, required, properties,
 enums, lengths). Unknown object properties count as violations, which is stricter than Harbor
-(it ignores them) so that a misspelt field cannot pass. The stand-in's own answers are checked
+(it ignores them) so that a misspelt field cannot pass. A bare `type: object` (no `properties`,
+no `additionalProperties`) is a free-form object, as the Swagger specification has it: any
+keys (a retention trigger's `settings`). As a map's values (`additionalProperties: {type:
+object}`) it takes any JSON value, as Harbor does: go-swagger makes such a map
+`map[string]interface{}`, and Harbor fills them with numbers, strings and booleans (a
+retention rule's `params`, an artifact's `ExtraAttrs`, a schedule's `parameters`). The stand-in's own answers are checked
 against the response schemas the same way. Violations are answered 400 (unknown path 404,
 unknown method 405) and logged.
 
@@ -22,10 +34,13 @@ unknown method 405) and logged.
 environment variable STANDIN_ADMIN_PASSWORD. `--drop N` closes the first N connections without
 an answer, `--down N` then answers 503 to the next N requests (Harbor not up yet); `--conflict
 registry:NAME` (or project:, robot:) makes the first create of that name lose a race: the object
-appears and the create answers 409; `--fail 'POST /api/v2.0/projects'` answers 500 to the first
-such request. The log holds one JSON line per request; STATE.json is rewritten after every
-change (robot secrets as SHA-256 only). `validate` reads a JSON list of requests
-(`{"method", "target", "body"}`) and prints the list of violations of each.
+appears and the create answers 409; `--conflict retention:PROJECT` makes the first write to that
+project's retention policy lose one: before a `PUT` another client replaces the project's policy
+by a new default one (the `PUT` answers 404), before a `POST` it creates one (400); `--fail
+'POST /api/v2.0/projects'` answers 500 to the first such request. The log holds one JSON line
+per request; STATE.json is rewritten after every change (robot secrets as SHA-256 only).
+`validate` reads a JSON list of requests (`{"method", "target", "body"}`) and prints the list
+of violations of each.
 """
 
 import argparse
@@ -86,6 +101,10 @@ ROBOT_ACCESS = {
     ("tag", "list"),
 }
 TIME = "2026-01-01T00:00:00.000Z"
+NEXT_RUN = "2026-01-02T00:00:00.000Z"
+# policy.WithNDaysSinceLastPull: the policy Harbor gives a new proxy-cache project.
+DEFAULT_RETENTION_DAYS = 7
+DAILY = "0 0 0 * * *"
 INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
 
@@ -263,6 +282,10 @@ class ApiDoc:
                 if key not in value:
                     problems.append(f"{where}.{key} is required")
             extra = schema.get("additionalProperties")
+            if (extra is None and not properties) or (
+                isinstance(extra, dict) and self.free_form(extra)
+            ):
+                extra = True
             for key, item in value.items():
                 if key in properties:
                     problems += self.check_schema(properties[key], item, f"{where}.{key}")
@@ -274,6 +297,13 @@ class ApiDoc:
             for index, item in enumerate(value):
                 problems += self.check_schema(schema["items"], item, f"{where}[{index}]")
         return problems
+
+    def free_form(self, schema):
+        """A bare `type: object`, which takes any JSON value as a map's value (see the
+        module's documentation)."""
+        schema = self.resolve(schema)
+        constraints = set(schema) - {"type", "description"}
+        return schema.get("type") == "object" and not constraints
 
     def check_response(self, operation, status, value):
         response = operation.get("responses", {}).get(str(status))
@@ -321,6 +351,9 @@ class Harbor:
         self.registries = seed.get("registries", [])
         self.projects = seed.get("projects", [])
         self.robots = seed.get("robots", [])
+        self.retentions = seed.get("retentions", [])
+        # A database sequence: ids of deleted policies are not given again.
+        self.last_retention_id = max([r["id"] for r in self.retentions], default=0)
         self.drop = options.drop
         self.down = options.down
         self.conflicts = set(options.conflict or [])
@@ -331,8 +364,17 @@ class Harbor:
     def next_id(self, items, key):
         return max([item[key] for item in items], default=0) + 1
 
+    def next_retention_id(self):
+        self.last_retention_id += 1
+        return self.last_retention_id
+
     def save(self):
-        state = {"registries": self.registries, "projects": self.projects, "robots": self.robots}
+        state = {
+            "registries": self.registries,
+            "projects": self.projects,
+            "robots": self.robots,
+            "retentions": self.retentions,
+        }
         with open(self.state_path + ".tmp", "w", encoding="utf-8") as file:
             json.dump(state, file, indent=1, sort_keys=True)
         os.replace(self.state_path + ".tmp", self.state_path)
@@ -479,13 +521,130 @@ class Harbor:
             "registry_id": registry_id or 0,
         }
         if self.take_conflict("project", name):
-            self.projects.append(project)
-            self.save()
+            self.add_project(project)
         if any(p["name"] == name for p in self.projects):
             raise HarborError(409, "CONFLICT", f"The project named {name} already exists")
-        self.projects.append(project)
-        self.save()
+        self.add_project(project)
         return 201, None, {"Location": f"/api/v2.0/projects/{project['project_id']}"}
+
+    def add_project(self, project):
+        """A new project; a proxy cache gets Harbor's default retention policy."""
+        self.projects.append(project)
+        if project["registry_id"]:
+            self.add_default_retention(project)
+        self.save()
+
+    def add_default_retention(self, project):
+        every_repository = {"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}
+        every_tag = {"kind": "doublestar", "decoration": "matches", "pattern": "**"}
+        rule = {
+            "id": 1,
+            "priority": 1,
+            "disabled": False,
+            "action": "retain",
+            "template": "nDaysSinceLastPull",
+            "params": {"nDaysSinceLastPull": DEFAULT_RETENTION_DAYS},
+            "tag_selectors": [dict(every_tag, extras="")],
+            "scope_selectors": {"repository": [dict(every_repository, extras="")]},
+        }
+        policy = {
+            "algorithm": "or",
+            "rules": [rule],
+            "trigger": {"kind": "Schedule", "settings": {"cron": DAILY}},
+            "scope": {"level": "project", "ref": project["project_id"]},
+        }
+        retention = {"id": self.next_retention_id(), "policy": policy, "scheduled": DAILY}
+        self.retentions.append(retention)
+        project["retention_id"] = retention["id"]
+
+    def op_getProject(self, caller, params, query, body):
+        # An id when it is one (the header X-Is-Resource-Name, which says otherwise, is not
+        # served: the script never sends it).
+        name_or_id = params["project_name_or_id"]
+        by_id = name_or_id.isdigit()
+        key, value = ("project_id", int(name_or_id)) if by_id else ("name", name_or_id)
+        project = next((p for p in self.projects if p[key] == value), None)
+        if caller != "admin" and (project is None or not project["public"]):
+            raise unauthorized()
+        if project is None:
+            raise HarborError(404, "NOT_FOUND", f"project {name_or_id} not found")
+        return 200, project_view(project), {}
+
+    # -- tag retention (src/server/v2.0/handler/retention.go, src/controller/retention) ------
+
+    def retention(self, policy_id):
+        return next((r for r in self.retentions if r["id"] == policy_id), None)
+
+    def op_getRetention(self, caller, params, query, body):
+        if caller != "admin":
+            raise unauthorized()
+        retention = self.retention(int(params["id"]))
+        if retention is None:  # the manager's plain error: 500
+            raise HarborError(
+                500, "UNKNOWN", f"no such Retention policy with id {params['id']}"
+            )
+        return 200, retention_view(retention), {}
+
+    def op_createRetention(self, caller, params, query, body):
+        if caller != "admin":
+            raise unauthorized()
+        policy = stored_policy(body)
+        check_rules(policy)
+        scope = policy["scope"]
+        if scope["level"] != "project":
+            raise HarborError(400, "BAD_REQUEST", f"scope {scope['level']} is not support")
+        project = next((p for p in self.projects if p["project_id"] == scope["ref"]), None)
+        if scope["ref"] <= 0 or project is None:
+            raise HarborError(400, "BAD_REQUEST", f"invalid Project id {scope['ref']}")
+        if self.take_conflict("retention", project["name"]):
+            self.add_default_retention(project)
+            self.save()
+        if project.get("retention_id"):
+            raise HarborError(
+                400,
+                "BAD_REQUEST",
+                f"project {project['project_id']} already has retention policy "
+                f"{project['retention_id']}",
+            )
+        check_cron(policy)
+        cron = policy["trigger"]["settings"].get("cron") if policy["trigger"]["settings"] else None
+        retention = {
+            "id": self.next_retention_id(),
+            "policy": policy,
+            "scheduled": cron if policy["trigger"]["kind"] == "Schedule" and cron else None,
+        }
+        self.retentions.append(retention)
+        project["retention_id"] = retention["id"]
+        self.save()
+        return 201, None, {"Location": f"/api/v2.0/retentions/{retention['id']}"}
+
+    def op_updateRetention(self, caller, params, query, body):
+        if caller != "admin":
+            raise unauthorized()
+        policy_id = int(params["id"])
+        policy = stored_policy(body)
+        check_rules(policy)
+        scope = policy["scope"]
+        project = next((p for p in self.projects if p["project_id"] == scope["ref"]), None)
+        if scope["level"] != "project" or project is None:
+            raise HarborError(404, "NOT_FOUND", f"project {scope['ref']} not found")
+        if self.take_conflict("retention", project["name"]):
+            # Another client deleted the project's policy and made a new one.
+            self.retentions = [r for r in self.retentions if r["id"] != project["retention_id"]]
+            self.add_default_retention(project)
+            self.save()
+        if project.get("retention_id") != policy_id:
+            raise HarborError(
+                404, "NOT_FOUND", f"the retention policy id {policy_id} does not match"
+            )
+        check_cron(policy)
+        retention = self.retention(policy_id)
+        if retention is None:
+            raise HarborError(500, "UNKNOWN", f"no such Retention policy with id {policy_id}")
+        retention["scheduled"] = rescheduled(retention, policy)
+        retention["policy"] = policy
+        self.save()
+        return 200, None, {}
 
     def op_ListRobot(self, caller, params, query, body):
         if caller != "admin":
@@ -592,6 +751,133 @@ class Harbor:
         return 200, answer, {}
 
 
+def stored_policy(body):
+    """A policy as Harbor keeps it (policy.Metadata, decoded from the request through its
+    swagger model): the fields it knows, Go's zero values for those left out. A policy without
+    trigger or scope makes Harbor dereference nil: 500."""
+    trigger, scope = body.get("trigger"), body.get("scope")
+    if not trigger or not scope:
+        raise HarborError(500, "UNKNOWN", "nil pointer dereference (no trigger or scope)")
+
+    def selector(item):
+        return {key: item.get(key, "") for key in ("kind", "decoration", "pattern", "extras")}
+
+    rules = [
+        {
+            "id": rule.get("id", 0),
+            "priority": rule.get("priority", 0),
+            "disabled": rule.get("disabled", False),
+            "action": rule.get("action", ""),
+            "template": rule.get("template", ""),
+            "params": rule.get("params") or {},
+            "tag_selectors": [selector(item) for item in rule.get("tag_selectors") or []],
+            "scope_selectors": {
+                key: [selector(item) for item in items]
+                for key, items in (rule.get("scope_selectors") or {}).items()
+            },
+        }
+        for rule in body.get("rules") or []
+    ]
+    return {
+        "algorithm": body.get("algorithm", ""),
+        "rules": rules,
+        "trigger": {"kind": trigger.get("kind", ""), "settings": trigger.get("settings")},
+        "scope": {"level": scope.get("level", ""), "ref": scope.get("ref", 0)},
+    }
+
+
+def check_rules(policy):
+    """The handler's checks: at most 15 rules, no two alike (ids aside)."""
+    if len(policy["rules"]) > 15:
+        raise HarborError(400, "BAD_REQUEST", "only 15 rules are allowed at most")
+    seen = {}
+    for index, rule in enumerate(policy["rules"]):
+        key = json.dumps(dict(rule, id=0), sort_keys=True)
+        if key in seen:
+            raise HarborError(
+                409, "CONFLICT", f"rule {index} is conflict with rule {seen[key]}"
+            )
+        seen[key] = index
+
+
+def check_cron(policy):
+    """ValidateRetentionPolicy (v2.15.1): a cron that is not a string panics (500); a non-empty
+    one must parse, with seconds first and 0 (the stand-in checks the six fields and the 0)."""
+    trigger = policy["trigger"]
+    settings = trigger["settings"]
+    if trigger["kind"] != "Schedule" or not isinstance(settings, dict) or "cron" not in settings:
+        return
+    cron = settings["cron"]
+    if not isinstance(cron, str):
+        raise HarborError(500, "UNKNOWN", "interface conversion: interface {} is not string")
+    fields = cron.split(" ")
+    if cron and (len(fields) != 6 or fields[0] != "0"):
+        raise HarborError(
+            400, "BAD_REQUEST", f"invalid cron string for scheduled tag retention: {cron}"
+        )
+
+
+def rescheduled(retention, policy):
+    """The controller's UpdateRetention: what the scheduler runs after the update."""
+    old, new = retention["policy"]["trigger"], policy["trigger"]
+    old_cron = (old["settings"] or {}).get("cron")
+    new_cron = (new["settings"] or {}).get("cron")
+    scheduled = retention["scheduled"]
+    if old["kind"] != new["kind"]:
+        if old["kind"] == "Schedule":
+            scheduled = None
+        if new["kind"] == "Schedule":
+            if not isinstance(new_cron, str) or not new_cron:
+                raise HarborError(500, "UNKNOWN", "failed to schedule: empty cron")
+            scheduled = new_cron
+    elif new["kind"] == "Schedule":
+        if old_cron != new_cron:
+            if not isinstance(old_cron, str) or not isinstance(new_cron, str):
+                raise HarborError(500, "UNKNOWN", "interface conversion: interface {} is nil")
+            if old_cron:
+                scheduled = None
+            if new_cron:
+                scheduled = new_cron
+    elif new["kind"] != "":
+        raise HarborError(500, "UNKNOWN", f"not support Trigger {new['kind']}")
+    return scheduled
+
+
+def retention_view(retention):
+    """GET /retentions/{id}: the policy through go-swagger's model, whose fields are all
+    `omitempty`; the next run time added beside a non-empty cron (the manager's GetPolicy)."""
+
+    def compact(fields):
+        return {key: value for key, value in fields.items() if value not in ("", 0, None, {}, [])}
+
+    policy = retention["policy"]
+    settings = policy["trigger"]["settings"]
+    if isinstance(settings, dict) and isinstance(settings.get("cron"), str) and settings["cron"]:
+        settings = dict(settings, next_scheduled_time=NEXT_RUN)
+    rules = [
+        compact(
+            dict(
+                rule,
+                tag_selectors=[compact(item) for item in rule["tag_selectors"]],
+                scope_selectors={
+                    key: [compact(item) for item in items]
+                    for key, items in rule["scope_selectors"].items()
+                },
+            )
+        )
+        for rule in policy["rules"]
+    ]
+    return compact(
+        {
+            "id": retention["id"],
+            "algorithm": policy["algorithm"],
+            "rules": rules,
+            "trigger": compact({"kind": policy["trigger"]["kind"], "settings": settings}),
+            "scope": compact(policy["scope"]),
+        }
+    )
+
+
 def redacted(body):
     """A request body for the log: a secret only as its SHA-256."""
     if isinstance(body, dict) and isinstance(body.get("secret"), str):
@@ -661,6 +947,8 @@ def project_view(project):
         "repo_count": 0,
         "metadata": {"public": "true" if project["public"] else "false"},
     }
+    if project.get("retention_id"):
+        view["metadata"]["retention_id"] = str(project["retention_id"])
     if project["registry_id"]:
         view["registry_id"] = project["registry_id"]
     return view

@@ -18,7 +18,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use harbor_edge::node::{MirrorLayout, NodeOptions};
-use harbor_edge::render::{RenderOptions, Renderer, Target};
+use harbor_edge::render::{CacheRetention, RenderOptions, Renderer, Target};
 use harbor_edge::{Config, Credentials, Generator, Macros, ObjectKind, PackInput};
 use serde_json::{Value, json};
 
@@ -123,7 +123,9 @@ pub struct StandInOptions {
     pub drop: u32,
     /// Then answer 503 to this many requests (Harbor not up yet).
     pub down: u32,
-    /// `registry:NAME`, `project:NAME` or `robot:NAME`: the first create loses a race (409).
+    /// `registry:NAME`, `project:NAME` or `robot:NAME`: the first create loses a race (409);
+    /// `retention:PROJECT`: before the first write to that project's retention policy another
+    /// client replaces it (`PUT`: 404) or creates one (`POST`: 400).
     pub conflicts: Vec<String>,
     /// `METHOD /api/v2.0/path`: the first such request is answered 500.
     pub fails: Vec<String>,
@@ -233,7 +235,8 @@ impl StandIn {
             .collect()
     }
 
-    /// Harbor's objects now (`registries`, `projects`, `robots`; robot secrets as SHA-256).
+    /// Harbor's objects now (`registries`, `projects`, `robots`, `retentions`; robot secrets as
+    /// SHA-256).
     pub fn state(&self) -> Value {
         serde_json::from_str(&fs::read_to_string(&self.state).expect("state file")).expect("JSON")
     }
@@ -456,20 +459,23 @@ pub struct Job {
     pub config: Value,
 }
 
-/// Renders the k3s target for the setup's cluster with these mirrors and layout (reproducible
-/// mode) and returns the bootstrap ConfigMap's data as rendered.
-pub fn rendered(setup: &Setup, layout: MirrorLayout, hosts: &[&str]) -> Job {
+/// Renders the k3s target for the setup's cluster with these mirrors, layout and cache
+/// retention (reproducible mode) and returns the bootstrap ConfigMap's data as rendered.
+pub fn rendered(
+    setup: &Setup,
+    layout: MirrorLayout,
+    hosts: &[&str],
+    retention: CacheRetention,
+) -> Job {
     let mirrors: Vec<String> = hosts.iter().map(|host| (*host).to_owned()).collect();
     let node = NodeOptions::new(&mirrors, None)
         .expect("test mirrors are valid")
         .with_layout(layout);
+    let options = RenderOptions::default()
+        .with_node(node)
+        .with_cache_retention(retention);
     let bundle = Renderer::embedded()
-        .render_with(
-            &setup.config,
-            &setup.credentials,
-            Target::K3s,
-            &RenderOptions::default().with_node(node),
-        )
+        .render_with(&setup.config, &setup.credentials, Target::K3s, &options)
         .expect("renders");
     let config_maps: Vec<_> = bundle
         .objects()
@@ -500,19 +506,55 @@ pub fn point_at(mut job: Job, stand_in: &StandIn, ca: &Path) -> Job {
     job
 }
 
-/// The proxy-cache Job for these mirrors, pointed at the stand-in.
+/// The proxy-cache Job for these mirrors (cache retention `keep`, the default), pointed at the
+/// stand-in.
 pub fn proxy_cache_job(setup: &Setup, stand_in: &StandIn, ca: &Path, hosts: &[&str]) -> Job {
-    point_at(
-        rendered(setup, MirrorLayout::ProxyCache, hosts),
-        stand_in,
-        ca,
-    )
+    proxy_cache_job_with(setup, stand_in, ca, hosts, CacheRetention::default())
+}
+
+/// The proxy-cache Job for these mirrors and this cache retention, pointed at the stand-in.
+pub fn proxy_cache_job_with(
+    setup: &Setup,
+    stand_in: &StandIn,
+    ca: &Path,
+    hosts: &[&str],
+    retention: CacheRetention,
+) -> Job {
+    let job = rendered(setup, MirrorLayout::ProxyCache, hosts, retention);
+    point_at(job, stand_in, ca)
 }
 
 /// The Palette-layout Job, pointed at the stand-in.
 pub fn palette_job(setup: &Setup, stand_in: &StandIn, ca: &Path, public: bool) -> Job {
     let layout = MirrorLayout::SpectroImages { public };
-    point_at(rendered(setup, layout, &["docker.io"]), stand_in, ca)
+    let job = rendered(setup, layout, &["docker.io"], CacheRetention::default());
+    point_at(job, stand_in, ca)
+}
+
+/// The retention policy the Job sets on proxy-cache project `project_id`, written out from
+/// Harbor's default policy (`policy.WithNDaysSinceLastPull`): one rule for every repository
+/// and tag, `always` without schedule for `keep`, else N days since the last pull, daily.
+pub fn retention_policy(project_id: u64, days: Option<u16>) -> Value {
+    let (template, params, cron) = match days {
+        None => ("always", json!({}), ""),
+        Some(days) => (
+            "nDaysSinceLastPull",
+            json!({"nDaysSinceLastPull": days}),
+            "0 0 0 * * *",
+        ),
+    };
+    json!({
+        "algorithm": "or",
+        "rules": [{
+            "id": 1, "priority": 1, "disabled": false, "action": "retain",
+            "template": template, "params": params,
+            "tag_selectors": [{"kind": "doublestar", "decoration": "matches", "pattern": "**"}],
+            "scope_selectors": {"repository": [
+                {"kind": "doublestar", "decoration": "repoMatches", "pattern": "**"}]},
+        }],
+        "trigger": {"kind": "Schedule", "settings": {"cron": cron}},
+        "scope": {"level": "project", "ref": project_id},
+    })
 }
 
 /// What the proxy-cache configuration must hold for these mirrors, written out independently
