@@ -68,8 +68,8 @@
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
 //!
-//! Invalid input yields [`Error::Invalid`] holding every [`Problem`] at once, each with its
-//! dotted path, source position, message and hint. Secrets (the password, private keys, macro
+//! Invalid input yields [`Error::Invalid`] holding every problem at once, each a
+//! [`Diagnostic`] with its [`Path`], source position, message and hint. Secrets (the password, private keys, macro
 //! values, Harbor's internal credentials) are [`SecretString`]s: redacted in `Debug`, `Display`
 //! and errors; the rendered Secrets carry them base64-encoded, as Kubernetes wants, and no
 //! credential is ever in the Helm values.
@@ -100,11 +100,13 @@
 pub mod certificate;
 mod collector;
 pub mod credentials;
+mod diagnostic;
 mod error;
 pub mod input;
 pub mod model;
 pub mod node;
 pub mod output;
+mod path;
 pub mod preflight;
 pub mod render;
 pub mod schema;
@@ -118,16 +120,15 @@ pub use credentials::{
     InternalCredentials, InternalOrigins, Origin, Provenance, ReissueReason, Rotatable, Rotation,
     TlsMaterial,
 };
-pub use error::{
-    CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,
-    Warning, WarningKind,
-};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Position, Severity};
+pub use error::{CredentialErrorKind, Error, ErrorKind, Result};
 pub use input::{DocumentForm, InputLimits, MacroScope, Macros, PackInput};
 pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
 pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
+pub use path::{Path, PathSyntaxError, Segment};
 pub use render::{RenderOptions, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -1,6 +1,6 @@
 //! Macros (SPEC 2.4): precedence, undefined names, and no value in any error text.
 
-use harbor_edge::{Error, MacroScope, Macros, PackInput, ProblemKind};
+use harbor_edge::{DiagnosticKind, Error, MacroScope, Macros, PackInput};
 
 const DOC: &str = "\
 harbor-config:
@@ -74,15 +74,15 @@ fn undefined_macro_names_the_macro_and_path_and_no_value() {
     };
     let undefined: Vec<_> = problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::UndefinedMacro)
+        .filter(|p| p.kind() == DiagnosticKind::UndefinedMacro)
         .collect();
     assert_eq!(undefined.len(), 2, "{problems:#?}");
     let password = undefined
         .iter()
-        .find(|p| p.path == "harbor-config.auth.password")
+        .find(|p| p.path() == "harbor-config.auth.password")
         .unwrap();
-    assert!(password.message.contains("harbor_password"));
-    assert_eq!(password.position.unwrap().line, 3);
+    assert!(password.message().contains("harbor_password"));
+    assert_eq!(password.position().unwrap().line, 3);
     for text in [
         error.to_string(),
         format!("{error:?}"),

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use harbor_edge::credentials::{Credentials, ExistingSecrets, Generator};
 use harbor_edge::render::Target;
-use harbor_edge::{Config, Error, MacroScope, Macros, PackInput, ProblemKind};
+use harbor_edge::{Config, DiagnosticKind, Error, MacroScope, Macros, PackInput};
 use proptest::prelude::*;
 use serde_yaml::Value;
 
@@ -175,8 +175,8 @@ fn only_macro_problems(error: &Error) -> bool {
     error.problems().is_some_and(|problems| {
         problems.iter().all(|problem| {
             matches!(
-                problem.kind,
-                ProblemKind::UndefinedMacro | ProblemKind::MalformedMacro
+                problem.kind(),
+                DiagnosticKind::UndefinedMacro | DiagnosticKind::MalformedMacro
             )
         })
     })

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use harbor_edge::{
-    CredentialErrorKind, Credentials, Error, ExistingSecrets, Generator, Origin, WarningKind,
+    CredentialErrorKind, Credentials, DiagnosticKind, Error, ExistingSecrets, Generator, Origin,
 };
 use support::{Fixture, TestCa, TestKey, config, openssl, pki, shared_internal, with_certs};
 use time::{Duration, OffsetDateTime};
@@ -355,7 +355,7 @@ fn judge(case: &Case, mode: &str, result: Result<Credentials, Error>, expect: Ex
                     credentials
                         .warnings
                         .iter()
-                        .any(|warning| warning.kind == WarningKind::CertificateReissued),
+                        .any(|warning| warning.kind() == DiagnosticKind::CertificateReissued),
                     "{label}: {:?}",
                     credentials.warnings
                 );
@@ -591,10 +591,18 @@ fn an_existing_password_that_fails_the_policy_is_kept_with_a_warning() {
     let warning = credentials
         .warnings
         .iter()
-        .find(|warning| warning.kind == WarningKind::PasswordPolicy)
+        .find(|warning| warning.kind() == DiagnosticKind::ReusedPasswordPolicy)
         .expect("a warning");
-    assert!(warning.message.contains("8 to 128"), "{}", warning.message);
-    assert!(!warning.message.contains("short"), "{}", warning.message);
+    assert!(
+        warning.message().contains("8 to 128"),
+        "{}",
+        warning.message()
+    );
+    assert!(
+        !warning.message().contains("short"),
+        "{}",
+        warning.message()
+    );
 }
 
 #[test]

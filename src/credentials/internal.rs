@@ -29,8 +29,10 @@ use super::existing::{ExistingSecret, ExistingSecrets};
 use super::generator::{Generator, Purpose};
 use super::rotation::Rotation;
 use super::{Origin, htpasswd, password, token};
-use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::{ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, TLS_SECRET};
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Secret holding `secretKey` and `CSRF_KEY` (core only).
@@ -257,7 +259,7 @@ pub(crate) struct InternalPlan {
     contexts: [Vec<u8>; COUNT],
     origins: InternalOrigins,
     token: token::TokenPlan,
-    pub(crate) warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl InternalPlan {
@@ -400,7 +402,7 @@ pub(crate) fn plan(
 }
 
 /// What a rotation of `which` does to a running Harbor, when that is worth a warning.
-fn rotation_warning(which: InternalCredential, path: &str) -> Option<Warning> {
+fn rotation_warning(which: InternalCredential, path: &str) -> Option<Diagnostic> {
     let message = match which {
         InternalCredential::SecretKey => {
             "was rotated: Harbor encrypted the credentials it stores (registry endpoints, robot \
@@ -412,12 +414,11 @@ fn rotation_warning(which: InternalCredential, path: &str) -> Option<Warning> {
         }
         _ => return None,
     };
-    Some(Warning {
-        kind: WarningKind::RotationEffect,
-        path: path.to_owned(),
-        position: None,
-        message: message.to_owned(),
-    })
+    Some(Diagnostic::new(
+        DiagnosticKind::RotationEffect,
+        Path::notation(path),
+        message.to_owned(),
+    ))
 }
 
 fn check_length(value: &SecretString, required: Option<usize>, path: &str) -> Result<()> {
@@ -508,7 +509,7 @@ fn values_secret_password(secret: &ExistingSecret) -> Result<Option<(SecretStrin
 fn generated_beside_earlier_secrets(
     existing: Option<&ExistingSecrets>,
     origins: &InternalOrigins,
-) -> Option<Warning> {
+) -> Option<Diagnostic> {
     let existing = existing?;
     let earlier = [TLS_SECRET, ADMIN_PASSWORD_SECRET]
         .iter()
@@ -516,18 +517,13 @@ fn generated_beside_earlier_secrets(
     let none_reused = origins
         .iter()
         .all(|(_, origin)| origin == Origin::Generated);
-    (earlier && none_reused).then(|| Warning {
-        kind: WarningKind::InternalCredentialsGenerated,
-        path: "existing secrets".to_owned(),
-        position: None,
-        message: format!(
-            "they hold {TLS_SECRET} or {ADMIN_PASSWORD_SECRET} but none of Harbor's internal \
+    (earlier && none_reused).then(|| Diagnostic::new(DiagnosticKind::InternalCredentialsGenerated, Path::notation("existing secrets"), format!(
+            "the existing secrets hold {TLS_SECRET} or {ADMIN_PASSWORD_SECRET} but none of Harbor's internal \
              credentials ({CORE_KEYS_SECRET}, {DATABASE_PASSWORD_SECRET}, ...): new ones were \
              generated. A Harbor already running from an earlier render keeps its database \
              password and secretKey: set the new database password in PostgreSQL before \
              applying, and enter stored registry endpoint credentials again"
-        ),
-    })
+        )))
 }
 
 #[cfg(test)]

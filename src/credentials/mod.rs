@@ -71,7 +71,7 @@ mod trust;
 
 use time::Duration;
 
-use crate::error::Warning;
+use crate::diagnostic::Diagnostic;
 use crate::secret::SecretString;
 
 pub use existing::ExistingSecrets;
@@ -104,7 +104,7 @@ pub struct Credentials {
     /// Where each item came from (provided, reused, reissued, generated).
     pub provenance: Provenance,
     /// Things worth knowing (certificate reissued, expiring soon, password differs, ...).
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
     /// The secret of the robot the nodes pull with in the Palette layout with a private
     /// project (Secret [`ROBOT_SECRET_SECRET`]); resolved whatever the layout, rendered only
     /// where that layout is chosen.

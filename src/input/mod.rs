@@ -14,7 +14,8 @@ pub use text::decode_text;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{Error, Position, Result};
+use crate::diagnostic::Position;
+use crate::error::{Error, Result};
 use crate::validation::{self, Validated};
 use problems::{misspelt_form_keys, parse_error};
 
@@ -42,7 +43,7 @@ pub struct InputLimits {
     pub max_depth: usize,
     /// Most problems collected from one input (at least 1). Default 50. An input with more
     /// keeps the first by source position and records how many it left out in a last
-    /// [`ProblemKind::Omitted`](crate::ProblemKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
+    /// [`DiagnosticKind::Omitted`](crate::DiagnosticKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
     pub max_problems: usize,
 }
 

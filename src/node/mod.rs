@@ -29,7 +29,9 @@ pub use layout::{
 
 use std::fmt;
 
-use crate::error::{Error, Problem, ProblemKind, Problems, Result};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::error::{Error, Result};
+use crate::path::Path;
 
 /// The registries mirrored when none are given.
 pub const DEFAULT_MIRRORS: [&str; 5] = [
@@ -142,7 +144,7 @@ impl Default for NodeOptions {
 
 impl NodeOptions {
     /// Options from text (the CLI's `--mirror` and `--ca-file`) with the default layout; an
-    /// empty `mirrors` keeps the defaults. Every problem is reported at once, with the paths `node.mirrors.N` and
+    /// empty `mirrors` keeps the defaults. Every problem is reported at once, with the paths `node.mirrors[N]` and
     /// `node.caFile`.
     pub fn new(mirrors: &[String], ca_file: Option<&str>) -> Result<Self> {
         let mut problems = Vec::new();
@@ -155,13 +157,14 @@ impl NodeOptions {
                         options.mirrors.push(registry)
                     }
                     Ok(_) => {}
-                    Err(message) => problems.push(Problem {
-                        kind: ProblemKind::OutOfRange,
-                        path: format!("node.mirrors.{index}"),
-                        position: None,
-                        message,
-                        hint: Some("write a registry host such as docker.io or quay.io".into()),
-                    }),
+                    Err(message) => problems.push(
+                        Diagnostic::new(
+                            DiagnosticKind::OutOfRange,
+                            Path::root().key("node").key("mirrors").index(index),
+                            message,
+                        )
+                        .with_hint("write a registry host such as docker.io or quay.io"),
+                    ),
                 }
             }
         }
@@ -169,19 +172,20 @@ impl NodeOptions {
             if path.starts_with('/') && !path.chars().any(char::is_control) {
                 options.ca_file = path.to_owned();
             } else {
-                problems.push(Problem {
-                    kind: ProblemKind::OutOfRange,
-                    path: "node.caFile".into(),
-                    position: None,
-                    message: "the CA file path is not an absolute path on one line".into(),
-                    hint: Some(format!("for example {DEFAULT_CA_FILE}")),
-                });
+                problems.push(
+                    Diagnostic::new(
+                        DiagnosticKind::OutOfRange,
+                        Path::root().key("node").key("caFile"),
+                        "the CA file path is not an absolute path on one line",
+                    )
+                    .with_hint(format!("for example {DEFAULT_CA_FILE}")),
+                );
             }
         }
         if problems.is_empty() {
             Ok(options)
         } else {
-            Err(Error::Invalid(Problems(problems)))
+            Err(Error::Invalid(Diagnostics::from_vec(problems)))
         }
     }
 
@@ -225,8 +229,8 @@ mod tests {
             .problems()
             .unwrap()
             .iter()
-            .map(|p| p.path.clone())
+            .map(|p| p.path().clone())
             .collect();
-        assert_eq!(paths, ["node.mirrors.1", "node.caFile"]);
+        assert_eq!(paths, ["node.mirrors[1]", "node.caFile"]);
     }
 }

@@ -11,10 +11,12 @@ mod semantic;
 use std::collections::BTreeSet;
 
 use crate::collector::ProblemCollector;
-use crate::error::{Error, Problem, ProblemKind, Result, Warning};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{Error, Result};
 use crate::input::{Macros, PackInput};
 use crate::model::Config;
 use crate::model::params::DocumentParams;
+use crate::path::Path;
 
 /// A valid configuration and the warnings found on the way.
 #[derive(Debug, Clone)]
@@ -22,14 +24,14 @@ pub struct Validated {
     /// The typed, validated, defaulted configuration.
     pub config: Config,
     /// Things worth knowing that do not make the input invalid.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// Problems found so far, with the paths they cover.
+/// Diagnostics found so far, with the paths they cover.
 pub(crate) struct Findings<'a> {
     input: &'a PackInput,
     problems: ProblemCollector,
-    warnings: Vec<Warning>,
+    warnings: Vec<Diagnostic>,
     /// Dotted paths already reported; later steps skip them and everything below them.
     reported: BTreeSet<String>,
     /// Dotted paths whose value came from a macro: never quoted in a message (SPEC 2.4).
@@ -59,20 +61,20 @@ impl<'a> Findings<'a> {
     }
 
     /// Records a problem at `path` (segments), positioned at the key or the value.
-    pub(crate) fn problem(&mut self, mut problem: Problem, path: &[String], at_key: bool) {
-        problem.path = dotted(path);
-        if problem.position.is_none() {
-            problem.position = self.input.position(path, at_key);
-        }
-        self.reported.insert(problem.path.clone());
-        self.problems.push(problem);
+    pub(crate) fn problem(&mut self, problem: Diagnostic, path: &[String], at_key: bool) {
+        let position = problem
+            .position()
+            .or_else(|| self.input.position(path, at_key));
+        self.reported.insert(dotted(path));
+        self.problems
+            .push(problem.with_path(Path::of_keys(path)).at(position));
     }
 
     /// Records a warning at `path`.
-    pub(crate) fn warning(&mut self, mut warning: Warning, path: &[String]) {
-        warning.path = dotted(path);
-        warning.position = self.input.position(path, false);
-        self.warnings.push(warning);
+    pub(crate) fn warning(&mut self, warning: Diagnostic, path: &[String]) {
+        let position = self.input.position(path, false);
+        self.warnings
+            .push(warning.with_path(Path::of_keys(path)).at(position));
     }
 
     /// True when `path` or an ancestor of it already has a problem.
@@ -106,13 +108,14 @@ pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> 
             // numbers written as floats were made integers first; reaching this means the
             // schema and the types disagree. serde's message quotes the value, which may be a
             // secret, so it is not passed on.
-            findings.problems.push(Problem {
-                kind: ProblemKind::WrongType,
-                path: String::new(),
-                position: None,
-                message: "the parameters do not fit the model".into(),
-                hint: Some("please report this: the schema accepted what the model rejects".into()),
-            });
+            findings.problems.push(
+                Diagnostic::new(
+                    DiagnosticKind::WrongType,
+                    Path::root(),
+                    "the parameters do not fit the model",
+                )
+                .with_hint("please report this: the schema accepted what the model rejects"),
+            );
             None
         }
     };

@@ -3,11 +3,12 @@
 
 use super::semantic::fail;
 use super::{Findings, segments};
-use crate::error::{ProblemKind, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::config::{
     Metrics, NodePortRange, Port, PortPair, Service, ServiceType, defaults,
 };
 use crate::model::params::ServiceParams;
+use crate::path::Path;
 
 pub(super) fn service(
     params: ServiceParams,
@@ -49,16 +50,15 @@ pub(super) fn service(
             let path = segments(&node.path());
             if node.given.is_some() && !findings.is_reported(&path) {
                 findings.warning(
-                    Warning {
-                        kind: WarningKind::IgnoredParameter,
-                        path: String::new(),
-                        position: None,
-                        message: format!(
+                    Diagnostic::new(
+                        DiagnosticKind::IgnoredParameter,
+                        Path::root(),
+                        format!(
                             "the {} node port is ignored: node ports are used only when \
                              serviceType is NodePort",
                             node.name
                         ),
-                    },
+                    ),
                     &path,
                 );
             }
@@ -119,7 +119,7 @@ fn service_port(
         fail(
             findings,
             path,
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             format!("port {value} is outside 1..65535"),
             "use a TCP port number from 1 to 65535",
         );
@@ -127,7 +127,7 @@ fn service_port(
     port
 }
 
-/// The https and http node ports of a NodePort service: inside `range` and distinct. Problems
+/// The https and http node ports of a NodePort service: inside `range` and distinct. Diagnostics
 /// name only keys the user wrote: a default outside the range is reported at
 /// `cluster.nodePortRange`, a written port that meets the other's default at the written one.
 fn node_ports(
@@ -153,7 +153,7 @@ fn node_ports(
                 fail(
                     findings,
                     &path,
-                    ProblemKind::NodePortOutsideRange,
+                    DiagnosticKind::NodePortOutsideRange,
                     format!("node port {value} is outside the cluster's node-port range {range}"),
                     &format!(
                         "pick a port from {} to {}, or set cluster.nodePortRange to the API \
@@ -179,7 +179,7 @@ fn node_ports(
         fail(
             findings,
             "cluster.nodePortRange",
-            ProblemKind::NodePortOutsideRange,
+            DiagnosticKind::NodePortOutsideRange,
             format!(
                 "{} {} outside the node-port range {range}",
                 ports.join(" and "),
@@ -228,7 +228,7 @@ fn node_ports(
         fail(
             findings,
             &written.path(),
-            ProblemKind::DuplicateNodePort,
+            DiagnosticKind::DuplicateNodePort,
             message,
             &hint,
         );

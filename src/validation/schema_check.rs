@@ -1,14 +1,15 @@
 //! The schema check: the raw document against the embedded JSON schema, every error turned
-//! into a [`Problem`] with a message and hint of ours (never the instance value, which may be a
+//! into a [`Diagnostic`] with a message and hint of ours (never the instance value, which may be a
 //! secret), and the offending value removed so later steps do not report it again.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use super::{Findings, dotted};
-use crate::error::{Problem, ProblemKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::input::DocumentForm;
 use crate::model::config::{AdminPassword, ClusterUid};
+use crate::path::Path;
 use crate::schema;
 use crate::suggest::closest;
 
@@ -61,7 +62,7 @@ impl Field {
 /// One problem the schema check found, before it is recorded.
 struct Found {
     path: Vec<String>,
-    problem: Problem,
+    problem: Diagnostic,
     /// Positioned at the key (unknown keys) rather than the value.
     at_key: bool,
     /// For an unknown key: the path of the key it is probably a misspelling of.
@@ -94,7 +95,7 @@ fn check_form(form: DocumentForm, document: &mut Value, findings: &mut Findings<
     // A missing key that an unknown key beside it probably misspells is said once, by the
     // unknown key's "did you mean".
     let suggested: Vec<Vec<String>> = found.iter().filter_map(|f| f.suggests.clone()).collect();
-    found.retain(|f| f.problem.kind != ProblemKind::Missing || !suggested.contains(&f.path));
+    found.retain(|f| f.problem.kind() != DiagnosticKind::Missing || !suggested.contains(&f.path));
     for Found {
         path,
         problem,
@@ -113,14 +114,8 @@ fn check_form(form: DocumentForm, document: &mut Value, findings: &mut Findings<
     }
 }
 
-fn problem(kind: ProblemKind, message: String, hint: Option<String>) -> Problem {
-    Problem {
-        kind,
-        path: String::new(),
-        position: None,
-        message,
-        hint,
-    }
+fn problem(kind: DiagnosticKind, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic::new(kind, Path::root(), message).with_hint_opt(hint)
 }
 
 /// `quotable` is false for a value that came from a macro: its text is never shown.
@@ -134,7 +129,7 @@ fn describe(
 ) {
     let field = Field::of(path);
     let value = document.pointer(&pointer(path));
-    let found = |path: Vec<String>, problem: Problem| Found {
+    let found = |path: Vec<String>, problem: Diagnostic| Found {
         path,
         problem,
         at_key: false,
@@ -160,7 +155,7 @@ fn describe(
                 out.push(Found {
                     path: key_path,
                     problem: problem(
-                        ProblemKind::UnknownKey,
+                        DiagnosticKind::UnknownKey,
                         format!("unknown key `{key}` {where_}"),
                         Some(hint),
                     ),
@@ -185,7 +180,7 @@ fn describe(
             out.push(found(
                 missing,
                 problem(
-                    ProblemKind::Missing,
+                    DiagnosticKind::Missing,
                     format!("`{name}` is missing {where_}"),
                     Some(
                         "pack values hold the parameters in `charts: harbor-edge-native-config: \
@@ -210,7 +205,7 @@ fn describe(
             out.push(found(
                 path.to_vec(),
                 problem(
-                    ProblemKind::WrongType,
+                    DiagnosticKind::WrongType,
                     format!("expected {wanted}, found {}", describe_kind(value)),
                     Some(type_hint(form, field, &expected, path, value, quotable)),
                 ),
@@ -229,7 +224,7 @@ fn quoted_list(names: &[&str]) -> String {
 }
 
 /// A problem about the value itself, worded for the field it sits in.
-fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem {
+fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Diagnostic {
     let quotable = quotable && !field.is_secret();
     let shown = match value {
         Some(_) if !quotable && !field.is_secret() => "the macro's value".to_owned(),
@@ -245,19 +240,19 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
     };
     let (kind, message, hint) = match field {
         Field::Port => (
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             format!("port {shown} is outside 1..65535"),
             Some("use a TCP port number from 1 to 65535".to_owned()),
         ),
         Field::NodePort => (
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             format!("node port {shown} is outside 1..65535"),
             Some(
                 "use a port inside the cluster's node-port range (default 30000-32767)".to_owned(),
             ),
         ),
         Field::Size => (
-            ProblemKind::InvalidSize,
+            DiagnosticKind::InvalidSize,
             format!("size {shown} is not a whole number of GB >= 1"),
             Some("write an integer such as 120, or a quantity such as \"120Gi\"".to_owned()),
         ),
@@ -271,7 +266,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
                 None => "the admin password does not meet Harbor's policy".to_owned(),
             };
             (
-                ProblemKind::PasswordPolicy,
+                DiagnosticKind::PasswordPolicy,
                 message,
                 Some(AdminPassword::POLICY_HINT.to_owned()),
             )
@@ -283,7 +278,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
                 .map(|uid| ClusterUid::new(uid).err().unwrap_or_default())
                 .unwrap_or_default();
             (
-                ProblemKind::InvalidClusterUid,
+                DiagnosticKind::InvalidClusterUid,
                 format!("cluster uid {shown} {reason}"),
                 Some(
                     "`cluster-<uid>` must be a namespace: lower-case letters, digits and `-`, \
@@ -293,7 +288,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
             )
         }
         Field::NodePortRange => (
-            ProblemKind::InvalidNodePortRange,
+            DiagnosticKind::InvalidNodePortRange,
             format!("node-port range {shown} is not `<low>-<high>`"),
             Some(
                 "write it as the API server's --service-node-port-range, e.g. 30000-32767"
@@ -301,7 +296,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
             ),
         ),
         Field::Pem => (
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             "is empty".to_owned(),
             Some("give the PEM text, or leave the key out".to_owned()),
         ),
@@ -315,13 +310,13 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
                     |suggestion| format!("did you mean `{suggestion}`?"),
                 );
             (
-                ProblemKind::OutOfRange,
+                DiagnosticKind::OutOfRange,
                 format!("service type {shown} is not one of {}", TYPES.join(", ")),
                 Some(hint),
             )
         }
         Field::StorageClass => (
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             "the storage class is empty".to_owned(),
             Some(
                 "give the name of a StorageClass, or leave `storageClass` out for the cluster's \
@@ -330,7 +325,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
             ),
         ),
         Field::PackNamespace => (
-            ProblemKind::PackNamespace,
+            DiagnosticKind::PackNamespace,
             format!("the pack namespace {shown} is not `harbor`"),
             Some(
                 "the pack's objects (the chart, its Secrets, the HelmChart's target) live in \
@@ -340,7 +335,7 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
             ),
         ),
         Field::Other => (
-            ProblemKind::OutOfRange,
+            DiagnosticKind::OutOfRange,
             format!("value {shown} is not allowed here"),
             None,
         ),

@@ -3,12 +3,13 @@
 use std::net::IpAddr;
 
 use super::{Findings, ports, segments};
-use crate::error::{Problem, ProblemKind, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::config::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, NodePortRange, ProvidedCerts,
     RECOMMENDED_STORAGE_GB, Storage, defaults,
 };
 use crate::model::params::{AuthParams, ClusterParams, DocumentParams, SizeParam, StorageParams};
+use crate::path::Path;
 
 /// Builds the configuration, or `None` when a problem was found (all of them recorded).
 pub(crate) fn build_config(params: DocumentParams, findings: &mut Findings<'_>) -> Option<Config> {
@@ -40,18 +41,12 @@ fn config_cluster(cluster: Option<ClusterParams>) -> ClusterParams {
 pub(super) fn fail(
     findings: &mut Findings<'_>,
     path: &str,
-    kind: ProblemKind,
-    message: String,
+    kind: DiagnosticKind,
+    message: impl Into<String>,
     hint: &str,
 ) {
     findings.problem(
-        Problem {
-            kind,
-            path: String::new(),
-            position: None,
-            message,
-            hint: Some(hint.to_owned()),
-        },
+        Diagnostic::new(kind, Path::root(), message).with_hint(hint),
         &segments(path),
         false,
     );
@@ -72,7 +67,7 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
                     fail(
                         findings,
                         "cluster.uid",
-                        ProblemKind::InvalidClusterUid,
+                        DiagnosticKind::InvalidClusterUid,
                         message,
                         "`cluster-<uid>` must be a namespace: lower-case letters, digits and `-`",
                     );
@@ -85,8 +80,8 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
                 fail(
                     findings,
                     "cluster.uid",
-                    ProblemKind::Missing,
-                    "the cluster uid is required".into(),
+                    DiagnosticKind::Missing,
+                    "the cluster uid is required",
                     "add `cluster: {uid: ...}` to the document, or pass --cluster-uid",
                 );
             }
@@ -100,8 +95,8 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
                 fail(
                     findings,
                     "cluster.vip",
-                    ProblemKind::Missing,
-                    "the cluster's virtual IP is required".into(),
+                    DiagnosticKind::Missing,
+                    "the cluster's virtual IP is required",
                     "add `cluster: {vip: ...}` to the document, or pass --vip",
                 );
             }
@@ -128,7 +123,7 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
                 fail(
                     findings,
                     "cluster.nodePortRange",
-                    ProblemKind::InvalidNodePortRange,
+                    DiagnosticKind::InvalidNodePortRange,
                     format!(
                         "node-port range {shown} is not `<low>-<high>` with 1 <= low <= high <= 65535"
                     ),
@@ -161,7 +156,7 @@ fn parse_ip(text: &str, path: &str, findings: &mut Findings<'_>) -> Option<IpAdd
             fail(
                 findings,
                 path,
-                ProblemKind::InvalidIpAddress,
+                DiagnosticKind::InvalidIpAddress,
                 format!("{shown} is not an IPv4 or IPv6 address"),
                 "write an address such as 10.10.1.5 or fd00::5, without a prefix length or port",
             );
@@ -185,8 +180,8 @@ fn storage(params: StorageParams, findings: &mut Findings<'_>) -> Option<Storage
             fail(
                 findings,
                 &path,
-                ProblemKind::InvalidSize,
-                "size is not a whole number of GB from 1 to 4294967295".into(),
+                DiagnosticKind::InvalidSize,
+                "size is not a whole number of GB from 1 to 4294967295",
                 "write an integer such as 120, or a quantity such as \"120Gi\"",
             );
         }
@@ -208,29 +203,22 @@ fn storage(params: StorageParams, findings: &mut Findings<'_>) -> Option<Storage
     let total = storage.total_gb();
     if total < u64::from(RECOMMENDED_STORAGE_GB) {
         findings.warning(
-            Warning {
-                kind: WarningKind::StorageBelowRecommended,
-                path: String::new(),
-                position: None,
-                message: format!(
+            Diagnostic::new(DiagnosticKind::StorageBelowRecommended, Path::root(), format!(
                     "the volumes add up to {total} GB; the pack asks for at least {RECOMMENDED_STORAGE_GB} GB"
-                ),
-            },
+                )),
             &segments("harbor-config.storage"),
         );
     }
     if let Some(class) = &storage.storage_class {
         if !is_dns_subdomain(class) {
             findings.warning(
-                Warning {
-                    kind: WarningKind::StorageClassName,
-                    path: String::new(),
-                    position: None,
-                    message: "the storage class name is not a valid Kubernetes object name \
+                Diagnostic::new(
+                    DiagnosticKind::StorageClassName,
+                    Path::root(),
+                    "the storage class name is not a valid Kubernetes object name \
                               (lower-case DNS subdomain); no StorageClass can have it, so the \
-                              volumes would stay Pending"
-                        .into(),
-                },
+                              volumes would stay Pending",
+                ),
                 &segments("harbor-config.storage.storageClass"),
             );
         }
@@ -263,7 +251,7 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                 fail(
                     findings,
                     password_path,
-                    ProblemKind::PasswordPolicy,
+                    DiagnosticKind::PasswordPolicy,
                     format!("the admin password {reason}"),
                     AdminPassword::POLICY_HINT,
                 );
@@ -284,8 +272,8 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                 fail(
                     findings,
                     &format!("{certs_path}.ca"),
-                    ProblemKind::IncompleteCertificate,
-                    "a CA is given without a certificate and key".into(),
+                    DiagnosticKind::IncompleteCertificate,
+                    "a CA is given without a certificate and key",
                     "give `cert` and `key` too, or leave `ca` out: a generated certificate comes with its own CA",
                 );
                 None
@@ -298,8 +286,8 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                 fail(
                     findings,
                     &format!("{certs_path}.key"),
-                    ProblemKind::IncompleteCertificate,
-                    "a certificate is given without its private key".into(),
+                    DiagnosticKind::IncompleteCertificate,
+                    "a certificate is given without its private key",
                     "give both `cert` and `key`, or neither to have them generated",
                 );
             }
@@ -310,8 +298,8 @@ fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
                 fail(
                     findings,
                     &format!("{certs_path}.cert"),
-                    ProblemKind::IncompleteCertificate,
-                    "a private key is given without its certificate".into(),
+                    DiagnosticKind::IncompleteCertificate,
+                    "a private key is given without its certificate",
                     "give both `cert` and `key`, or neither to have them generated",
                 );
             }
