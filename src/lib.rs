@@ -103,6 +103,7 @@ pub mod credentials;
 mod diagnostic;
 mod error;
 pub mod input;
+mod macros;
 pub mod model;
 pub mod node;
 pub mod output;
@@ -122,7 +123,8 @@ pub use credentials::{
 };
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Position, Severity};
 pub use error::{CredentialErrorKind, Error, ErrorKind, Result};
-pub use input::{DocumentForm, InputLimits, MacroScope, Macros, PackInput};
+pub use input::{DocumentForm, InputLimits, PackInput};
+pub use macros::{MacroScope, Macros};
 pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,

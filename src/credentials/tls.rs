@@ -10,13 +10,12 @@
 //! moved there, with a warning.
 
 use rcgen::Issuer;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::existing::{ExistingSecret, ExistingSecrets};
 use super::generate::{generate_server, generate_tls, issuer_from_ca};
 use super::generator::Generator;
-use super::rotation::{Rotatable, Rotation};
+use super::rotation::{Rotatable, Rotation, rotation_context};
 use super::signing::EcdsaP256Key;
 use super::trust::{self, Places, ServerTls};
 use super::{EXPIRY_MARGIN, Origin, ReissueReason, TlsMaterial};
@@ -338,13 +337,6 @@ fn with_hint(error: Error, hint: &str) -> Error {
         },
         other => other,
     }
-}
-
-/// `rotate:` and a digest of what is replaced, for the random streams of a rotation.
-pub(crate) fn rotation_context(replaced: &str) -> Vec<u8> {
-    let mut context = b"rotate:".to_vec();
-    context.extend_from_slice(&Sha256::digest(replaced.as_bytes()));
-    context
 }
 
 /// A CA with its key, read and checked: what a reissue needs.

@@ -1,13 +1,10 @@
 //! Reading input documents (SPEC 2.1): bare `harbor-config` documents and pack values, with the
 //! optional `cluster` context, source positions and input limits.
 
-mod macros;
 mod positions;
 mod problems;
 mod text;
 
-pub use macros::{MacroScope, Macros};
-pub(crate) use macros::{Resolution, resolve_string};
 pub use positions::SourceMap;
 pub(crate) use problems::oversized_integer;
 pub use text::decode_text;
@@ -16,7 +13,6 @@ use serde_yaml::{Mapping, Value};
 
 use crate::diagnostic::Position;
 use crate::error::{Error, Result};
-use crate::validation::{self, Validated};
 use problems::{misspelt_form_keys, parse_error};
 
 /// The chart key of the pack inside a cluster profile's values.
@@ -231,12 +227,6 @@ impl PackInput {
             cluster.insert(field.into(), value.into());
         }
         self.overridden.push(field);
-    }
-
-    /// Resolves macros, checks the schema, validates and fills defaults: the whole of SPEC 3
-    /// up to the credentials. Every problem is reported at once in [`Error::Invalid`].
-    pub fn resolve(&self, macros: &Macros) -> Result<Validated> {
-        validation::validate(self, macros)
     }
 
     /// The normalized document `{harbor-config, cluster}`.

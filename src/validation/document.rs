@@ -11,7 +11,8 @@ use serde_yaml::{Mapping, Value as Yaml};
 
 use super::{Findings, dotted};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
-use crate::input::{self, Macros, Resolution, resolve_string};
+use crate::input;
+use crate::macros::{Macros, Resolution, resolve_string};
 use crate::path::Path;
 use crate::schema;
 

@@ -13,7 +13,8 @@ use std::collections::BTreeSet;
 use crate::collector::ProblemCollector;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::error::{Error, Result};
-use crate::input::{Macros, PackInput};
+use crate::input::PackInput;
+use crate::macros::Macros;
 use crate::model::Config;
 use crate::model::params::DocumentParams;
 use crate::path::Path;
@@ -91,6 +92,17 @@ pub(crate) fn dotted(path: &[String]) -> String {
 /// Turns `"a.b.c"` into segments.
 pub(crate) fn segments(dotted: &str) -> Vec<String> {
     dotted.split('.').map(str::to_owned).collect()
+}
+
+impl PackInput {
+    /// Resolves macros, checks the schema, validates and fills defaults: the whole of SPEC 3
+    /// up to the credentials. Every problem is reported at once in [`Error::Invalid`].
+    ///
+    /// (Defined by the validation step, which reads the input; the input step knows nothing
+    /// of what comes after it.)
+    pub fn resolve(&self, macros: &Macros) -> Result<Validated> {
+        validate(self, macros)
+    }
 }
 
 pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> {
