@@ -83,8 +83,8 @@ fn empty_harbor_config_gets_every_default() {
     assert_eq!(config.service.https.node_port.get(), 30003);
     assert_eq!(config.service.http.port.get(), 80);
     assert_eq!(config.service.http.node_port.get(), 30002);
-    assert!(!config.service.metrics.enabled);
-    assert!(!config.service.metrics.service_monitor);
+    assert!(!config.service.metrics.enabled());
+    assert!(!config.service.metrics.service_monitor());
     let storage = &config.storage;
     assert_eq!(
         [

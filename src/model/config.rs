@@ -8,7 +8,7 @@ use std::num::{NonZeroU16, NonZeroU32};
 
 use serde::Serialize;
 
-pub use super::params::ServiceType;
+use super::parameters::{self, Metrics};
 use crate::secret::SecretString;
 
 /// The host name Harbor is reached at from the edge nodes.
@@ -41,28 +41,15 @@ pub const REGISTRY_INFO_PASSWORD_KEY: &str = "SPECTRO_USER_PASSWORD";
 /// The total storage the pack asks for, in GB.
 pub const RECOMMENDED_STORAGE_GB: u32 = 160;
 
-/// Defaults of SPEC 2.2, in one place.
-pub mod defaults {
-    /// `service.harbor.https.port`.
-    pub const HTTPS_PORT: u16 = 443;
-    /// `service.harbor.https.nodePort`.
-    pub const HTTPS_NODE_PORT: u16 = 30003;
-    /// `service.harbor.http.port`.
-    pub const HTTP_PORT: u16 = 80;
-    /// `service.harbor.http.nodePort`.
-    pub const HTTP_NODE_PORT: u16 = 30002;
-    /// `storage.registry`, GB.
-    pub const REGISTRY_GB: u32 = 120;
-    /// `storage.jobService`, GB.
-    pub const JOB_SERVICE_GB: u32 = 5;
-    /// `storage.database`, GB.
-    pub const DATABASE_GB: u32 = 10;
-    /// `storage.redis`, GB.
-    pub const REDIS_GB: u32 = 5;
-    /// `storage.trivy`, GB.
-    pub const TRIVY_GB: u32 = 20;
-    /// `cluster.nodePortRange`.
-    pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+/// How the Harbor service is exposed (`harbor-config.service.serviceType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ServiceType {
+    /// A NodePort service (the default): reachable on every node.
+    NodePort,
+    /// Only inside the cluster.
+    ClusterIP,
+    /// A cloud or MetalLB load balancer.
+    LoadBalancer,
 }
 
 /// The validated configuration: pack parameters plus cluster context.
@@ -252,16 +239,6 @@ pub struct PortPair {
     pub node_port: Port,
 }
 
-/// Metrics settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Metrics {
-    /// Expose Harbor's Prometheus metrics.
-    pub enabled: bool,
-    /// Also create a `ServiceMonitor`.
-    pub service_monitor: bool,
-}
-
 /// A volume size in whole GB, at least 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Gigabytes(NonZeroU32);
@@ -421,12 +398,12 @@ impl NodePortRange {
 }
 
 impl Default for NodePortRange {
+    /// The declared default of `cluster.nodePortRange`, `30000-32767`.
     fn default() -> Self {
-        let (low, high) = defaults::NODE_PORT_RANGE;
-        Self {
-            low: Port::new(low).expect("default range starts above 0"),
-            high: Port::new(high).expect("default range ends above 0"),
-        }
+        parameters::NODE_PORT_RANGE
+            .default_text()
+            .and_then(Self::parse)
+            .expect("the declared default range parses (tested)")
     }
 }
 
