@@ -75,7 +75,7 @@ use crate::diagnostic::Diagnostic;
 use crate::secret::SecretString;
 
 pub use existing::ExistingSecrets;
-pub use generator::Generator;
+pub use generator::{Generator, Timestamp, TimestampError};
 pub use htpasswd::DIGEST_ANNOTATION as HTPASSWD_DIGEST_ANNOTATION;
 pub(crate) use htpasswd::pair_digest as htpasswd_pair_digest;
 pub use internal::{

@@ -56,22 +56,56 @@ pub enum ServiceType {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Admin password and TLS material as given (absent ones are generated later).
-    pub auth: Auth,
+    pub(crate) auth: Auth,
     /// Service exposure.
-    pub service: Service,
+    pub(crate) service: Service,
     /// Volume sizes.
-    pub storage: Storage,
+    pub(crate) storage: Storage,
     /// The cluster context.
-    pub cluster: Cluster,
+    pub(crate) cluster: Cluster,
+}
+
+impl Config {
+    /// Admin password and TLS material as given (absent ones are generated later).
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// Service exposure.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Volume sizes.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The cluster context.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
 }
 
 /// `harbor-config.auth`, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Auth {
     /// The admin password, when given.
-    pub password: Option<AdminPassword>,
+    pub(crate) password: Option<AdminPassword>,
     /// Certificate and key, when given (always both).
-    pub certs: Option<ProvidedCerts>,
+    pub(crate) certs: Option<ProvidedCerts>,
+}
+
+impl Auth {
+    /// The admin password, when given.
+    pub fn password(&self) -> Option<&AdminPassword> {
+        self.password.as_ref()
+    }
+
+    /// Certificate and key, when given (always both).
+    pub fn certs(&self) -> Option<&ProvidedCerts> {
+        self.certs.as_ref()
+    }
 }
 
 /// A password that meets Harbor's policy: 8 to 128 characters, with an upper-case letter, a
@@ -178,24 +212,73 @@ impl fmt::Debug for AdminPassword {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvidedCerts {
     /// Server certificate, leaf first, optional chain after it.
-    pub cert: String,
+    pub(crate) cert: String,
     /// Its private key.
-    pub key: SecretString,
+    pub(crate) key: SecretString,
     /// The CA that signed it, when given.
-    pub ca: Option<String>,
+    pub(crate) ca: Option<String>,
+}
+
+impl ProvidedCerts {
+    /// A certificate (leaf first, chain after it), its private key and, optionally, the CA
+    /// that signed it, all PEM.
+    pub fn new(cert: impl Into<String>, key: SecretString, ca: Option<String>) -> Self {
+        Self {
+            cert: cert.into(),
+            key,
+            ca,
+        }
+    }
+
+    /// Server certificate, leaf first, optional chain after it.
+    pub fn cert(&self) -> &str {
+        &self.cert
+    }
+
+    /// Its private key.
+    pub fn key(&self) -> &SecretString {
+        &self.key
+    }
+
+    /// The CA that signed it, when given.
+    pub fn ca(&self) -> Option<&str> {
+        self.ca.as_deref()
+    }
 }
 
 /// `harbor-config.service`, validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Service {
     /// How the service is exposed.
-    pub service_type: ServiceType,
+    pub(crate) service_type: ServiceType,
     /// HTTPS ports.
-    pub https: PortPair,
+    pub(crate) https: PortPair,
     /// HTTP ports.
-    pub http: PortPair,
+    pub(crate) http: PortPair,
     /// Metrics.
-    pub metrics: Metrics,
+    pub(crate) metrics: Metrics,
+}
+
+impl Service {
+    /// How the service is exposed.
+    pub fn service_type(&self) -> ServiceType {
+        self.service_type
+    }
+
+    /// HTTPS ports.
+    pub fn https(&self) -> PortPair {
+        self.https
+    }
+
+    /// HTTP ports.
+    pub fn http(&self) -> PortPair {
+        self.http
+    }
+
+    /// Metrics.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics
+    }
 }
 
 /// A TCP port, 1 to 65535.
@@ -234,9 +317,21 @@ impl Serialize for Port {
 #[serde(rename_all = "camelCase")]
 pub struct PortPair {
     /// Service port.
-    pub port: Port,
+    pub(crate) port: Port,
     /// Node port.
-    pub node_port: Port,
+    pub(crate) node_port: Port,
+}
+
+impl PortPair {
+    /// Service port.
+    pub fn port(&self) -> Port {
+        self.port
+    }
+
+    /// Node port.
+    pub fn node_port(&self) -> Port {
+        self.node_port
+    }
 }
 
 /// A volume size in whole GB, at least 1.
@@ -274,18 +369,50 @@ impl Serialize for Gigabytes {
 #[serde(rename_all = "camelCase")]
 pub struct Storage {
     /// Registry volume.
-    pub registry: Gigabytes,
+    pub(crate) registry: Gigabytes,
     /// Job service log volume.
-    pub job_service: Gigabytes,
+    pub(crate) job_service: Gigabytes,
     /// Database volume.
-    pub database: Gigabytes,
+    pub(crate) database: Gigabytes,
     /// Redis volume.
-    pub redis: Gigabytes,
+    pub(crate) redis: Gigabytes,
     /// Trivy volume.
-    pub trivy: Gigabytes,
+    pub(crate) trivy: Gigabytes,
     /// Storage class, or the cluster default when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
+    pub(crate) storage_class: Option<String>,
+}
+
+impl Storage {
+    /// Registry volume.
+    pub fn registry(&self) -> Gigabytes {
+        self.registry
+    }
+
+    /// Job service log volume.
+    pub fn job_service(&self) -> Gigabytes {
+        self.job_service
+    }
+
+    /// Database volume.
+    pub fn database(&self) -> Gigabytes {
+        self.database
+    }
+
+    /// Redis volume.
+    pub fn redis(&self) -> Gigabytes {
+        self.redis
+    }
+
+    /// Trivy volume.
+    pub fn trivy(&self) -> Gigabytes {
+        self.trivy
+    }
+
+    /// Storage class, or the cluster default when `None`.
+    pub fn storage_class(&self) -> Option<&str> {
+        self.storage_class.as_deref()
+    }
 }
 
 impl Storage {
@@ -417,16 +544,54 @@ impl fmt::Display for NodePortRange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
     /// Cluster uid.
-    pub uid: ClusterUid,
+    pub(crate) uid: ClusterUid,
     /// Virtual IP.
-    pub vip: IpAddr,
+    pub(crate) vip: IpAddr,
     /// Node IPs (for the certificate), in input order without duplicates.
-    pub node_ips: Vec<IpAddr>,
+    pub(crate) node_ips: Vec<IpAddr>,
     /// Node-port range.
-    pub node_port_range: NodePortRange,
+    pub(crate) node_port_range: NodePortRange,
+}
+
+impl Cluster {
+    /// Cluster uid.
+    pub fn uid(&self) -> &ClusterUid {
+        &self.uid
+    }
+
+    /// Virtual IP.
+    pub fn vip(&self) -> IpAddr {
+        self.vip
+    }
+
+    /// Node IPs (for the certificate), in input order without duplicates.
+    pub fn node_ips(&self) -> &[IpAddr] {
+        &self.node_ips
+    }
+
+    /// Node-port range.
+    pub fn node_port_range(&self) -> NodePortRange {
+        self.node_port_range
+    }
 }
 
 impl Config {
+    /// This configuration with the admin password set (a checked [`AdminPassword`]), as if the
+    /// document had given it.
+    #[must_use]
+    pub fn with_admin_password(mut self, password: AdminPassword) -> Self {
+        self.auth.password = Some(password);
+        self
+    }
+
+    /// This configuration with a certificate and key given, as if the document had given them
+    /// (the credentials step checks them against the cluster).
+    #[must_use]
+    pub fn with_provided_certs(mut self, certs: ProvidedCerts) -> Self {
+        self.auth.certs = Some(certs);
+        self
+    }
+
     /// The namespace holding `registry-info`: `cluster-<uid>`.
     pub fn cluster_namespace(&self) -> String {
         self.cluster.uid.namespace()
