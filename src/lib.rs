@@ -41,9 +41,9 @@
 //! let validated = PackInput::from_yaml_str(text)?.resolve(&macros)?;
 //! assert!(validated.warnings.is_empty());
 //! let config = validated.config;
-//! assert_eq!(config.service.service_type, ServiceType::NodePort);
-//! assert_eq!(config.service.https.node_port.get(), 31443);
-//! assert_eq!(config.storage.total_gb(), 160);
+//! assert_eq!(config.service().service_type(), ServiceType::NodePort);
+//! assert_eq!(config.service().https().node_port().get(), 31443);
+//! assert_eq!(config.storage().total_gb(), 160);
 //! assert_eq!(config.cluster_namespace(), "cluster-edge-01");
 //!
 //! // Credentials: nothing provided and no existing secrets, so generated. A seed makes every
@@ -119,7 +119,7 @@ pub use certificate::CertificateSummary;
 pub use credentials::{
     CredentialCheck, Credentials, ExistingSecrets, Generator, InternalCredential,
     InternalCredentials, InternalOrigins, Origin, Provenance, ReissueReason, Rotatable, Rotation,
-    TlsMaterial,
+    Timestamp, TimestampError, TlsMaterial,
 };
 pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Position, Severity};
 pub use error::{CredentialErrorKind, Error, ErrorKind, Result};

@@ -3,11 +3,9 @@
 
 mod support;
 
-use time::{Duration, OffsetDateTime};
-
 use harbor_edge::{
     CredentialErrorKind, Credentials, DiagnosticKind, Error, ExistingSecrets, Generator, Origin,
-    ReissueReason,
+    ReissueReason, Timestamp,
 };
 use support::{config, openssl, secrets_yaml, shared_internal, with_password};
 
@@ -96,7 +94,7 @@ fn an_expiring_certificate_of_an_expiring_ca_needs_a_rotation() {
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, &first)).unwrap();
     // Nine years and eleven months on, the server certificate ends within 30 days; so does
     // the CA, which cannot issue a replacement: only --rotate ca replaces it.
-    let later = OffsetDateTime::now_utc() + Duration::days(3650 - 20);
+    let later = Timestamp::now().plus_days(3650 - 20).expect("in range");
     let mut generator = Generator::system().with_check_time(later);
     let error = Credentials::resolve(&config, Some(&existing), &mut generator).unwrap_err();
     assert_eq!(

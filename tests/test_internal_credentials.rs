@@ -15,8 +15,9 @@ use harbor_edge::credentials::{
     SECRET_VALUES_SECRET,
 };
 use harbor_edge::render::Target;
-use harbor_edge::{CredentialErrorKind, DiagnosticKind, Error, Origin};
-use time::{Duration, OffsetDateTime};
+use harbor_edge::{CredentialErrorKind, DiagnosticKind, Error, Origin, Timestamp};
+
+const DAY: i64 = 86_400;
 
 use InternalCredential as C;
 
@@ -391,9 +392,10 @@ fn the_database_password_is_read_from_either_secret() {
 fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
     let seeded = common::seeded();
     // The shared certificate ends 2035-01-01; twenty days before, it must be reissued.
-    let now = OffsetDateTime::from_unix_timestamp(2_051_222_400).unwrap() - Duration::days(20);
+    let now = Timestamp::from_unix_seconds(2_051_222_400 - 20 * DAY).unwrap();
     let mut generator =
-        Generator::reproducible(5, Some(now - Duration::minutes(1))).with_check_time(now);
+        Generator::reproducible(5, Timestamp::from_unix_seconds(now.unix_seconds() - 60))
+            .with_check_time(now);
     let credentials = Credentials::resolve(
         &common::minimal_config(),
         Some(common::internal_existing()),
@@ -437,11 +439,11 @@ fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
 
     // A month and more before the end, the certificate is kept as it is. (The password and
     // TLS are generated: the validity start must give certificates good for a year then.)
-    let earlier = now - Duration::days(40);
+    let earlier = now.plus_days(-40).unwrap();
     let credentials = Credentials::resolve(
         &common::minimal_config(),
         Some(common::internal_existing()),
-        &mut Generator::reproducible(5, Some(earlier - Duration::minutes(1)))
+        &mut Generator::reproducible(5, Timestamp::from_unix_seconds(earlier.unix_seconds() - 60))
             .with_check_time(earlier),
     )
     .expect("credentials");

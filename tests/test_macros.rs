@@ -32,7 +32,13 @@ fn password(macros: &Macros) -> String {
         .resolve(macros)
         .unwrap()
         .config;
-    config.auth.password.unwrap().secret().expose().to_owned()
+    config
+        .auth()
+        .password()
+        .unwrap()
+        .secret()
+        .expose()
+        .to_owned()
 }
 
 #[test]
@@ -52,9 +58,9 @@ fn whole_value_macros_take_the_type_the_parameter_needs() {
         .resolve(&macros())
         .unwrap()
         .config;
-    assert_eq!(config.service.https.node_port.get(), 31443);
-    assert_eq!(config.cluster.uid.as_str(), "edge-42");
-    assert_eq!(config.cluster.vip.to_string(), "10.1.2.3");
+    assert_eq!(config.service().https().node_port().get(), 31443);
+    assert_eq!(config.cluster().uid().as_str(), "edge-42");
+    assert_eq!(config.cluster().vip().to_string(), "10.1.2.3");
 }
 
 #[test]

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use harbor_edge::{
     CredentialErrorKind, Credentials, DiagnosticKind, Error, ExistingSecrets, Generator, Origin,
+    Timestamp,
 };
 use support::{Fixture, TestCa, TestKey, config, openssl, pki, shared_internal, with_certs};
 use time::{Duration, OffsetDateTime};
@@ -562,17 +563,17 @@ fn reproducible_validity_starts_outside_the_sane_range_are_refused_by_both() {
     }
     // A start inside the range passes, and the library says the same.
     let config = config(VIP, &[]);
-    let mut generator = Generator::reproducible(7, Some(OffsetDateTime::UNIX_EPOCH));
+    let mut generator = Generator::reproducible(7, Timestamp::from_unix_seconds(0));
     let error = Credentials::resolve(&config, Some(shared_internal()), &mut generator).unwrap_err();
     assert_eq!(
         error.credential_kind(),
         Some(CredentialErrorKind::ValidityStart)
     );
-    let recent = OffsetDateTime::now_utc() - Duration::days(30);
+    let recent = Timestamp::now().plus_days(-30);
     Credentials::resolve(
         &config,
         Some(shared_internal()),
-        &mut Generator::reproducible(7, Some(recent)),
+        &mut Generator::reproducible(7, recent),
     )
     .expect("a recent start is fine");
 }

@@ -78,21 +78,21 @@ fn empty_harbor_config_gets_every_default() {
         .resolve(&Macros::new())
         .unwrap();
     let config = validated.config;
-    assert_eq!(config.service.service_type, ServiceType::NodePort);
-    assert_eq!(config.service.https.port.get(), 443);
-    assert_eq!(config.service.https.node_port.get(), 30003);
-    assert_eq!(config.service.http.port.get(), 80);
-    assert_eq!(config.service.http.node_port.get(), 30002);
-    assert!(!config.service.metrics.enabled);
-    assert!(!config.service.metrics.service_monitor);
-    let storage = &config.storage;
+    assert_eq!(config.service().service_type(), ServiceType::NodePort);
+    assert_eq!(config.service().https().port().get(), 443);
+    assert_eq!(config.service().https().node_port().get(), 30003);
+    assert_eq!(config.service().http().port().get(), 80);
+    assert_eq!(config.service().http().node_port().get(), 30002);
+    assert!(!config.service().metrics().enabled());
+    assert!(!config.service().metrics().service_monitor());
+    let storage = config.storage();
     assert_eq!(
         [
-            storage.registry.get(),
-            storage.job_service.get(),
-            storage.database.get(),
-            storage.redis.get(),
-            storage.trivy.get()
+            storage.registry().get(),
+            storage.job_service().get(),
+            storage.database().get(),
+            storage.redis().get(),
+            storage.trivy().get()
         ],
         [120, 5, 10, 5, 20]
     );
@@ -133,7 +133,7 @@ fn storage_under_160_gb_is_a_warning_beside_the_result() {
         .unwrap()
         .resolve(&Macros::new())
         .unwrap();
-    assert_eq!(validated.config.storage.registry.get(), 50);
+    assert_eq!(validated.config.storage().registry().get(), 50);
     assert_eq!(validated.warnings.len(), 1);
     assert_eq!(
         validated.warnings[0].kind(),
@@ -172,8 +172,8 @@ fn cli_overrides_replace_the_document_cluster() {
     input.set_cluster_uid("edge-7");
     input.set_cluster_vip("fd00::7");
     let config = input.resolve(&Macros::new()).unwrap().config;
-    assert_eq!(config.cluster.uid.as_str(), "edge-7");
-    assert_eq!(config.cluster.vip.to_string(), "fd00::7");
+    assert_eq!(config.cluster().uid().as_str(), "edge-7");
+    assert_eq!(config.cluster().vip().to_string(), "fd00::7");
 }
 
 #[test]
@@ -184,7 +184,7 @@ fn a_custom_node_port_range_moves_the_accepted_ports() {
         .resolve(&Macros::new())
         .unwrap()
         .config;
-    assert_eq!(config.service.https.node_port.get(), 8443);
+    assert_eq!(config.service().https().node_port().get(), 8443);
 }
 
 #[test]
@@ -310,10 +310,10 @@ fn whole_numbers_written_as_floats_are_integers() {
         .resolve(&Macros::new())
         .expect("valid")
         .config;
-    assert_eq!(config.service.https.port.get(), 8443);
-    assert_eq!(config.service.https.node_port.get(), 30003);
-    assert_eq!(config.storage.registry.get(), 1000);
-    assert_eq!(config.storage.trivy.get(), 120);
+    assert_eq!(config.service().https().port().get(), 8443);
+    assert_eq!(config.service().https().node_port().get(), 30003);
+    assert_eq!(config.storage().registry().get(), 1000);
+    assert_eq!(config.storage().trivy().get(), 120);
     // Past 64 bits, or with a fraction: a problem at the path, never a model mismatch.
     let text = "harbor-config:\n  service:\n    harbor:\n      https: {port: 1e30, nodePort: 30003.5}\n  storage: {registry: -1e30, trivy: .inf}\ncluster: {uid: a, vip: 10.0.0.5}\n";
     let problems = problems(text);

@@ -82,7 +82,7 @@ pub use catalog::{
 };
 pub(crate) use catalog::{KUBE_SYSTEM, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
 pub use existing::ExistingSecrets;
-pub use generator::Generator;
+pub use generator::{Generator, Timestamp, TimestampError};
 pub use htpasswd::DIGEST_ANNOTATION as HTPASSWD_DIGEST_ANNOTATION;
 pub(crate) use htpasswd::pair_digest as htpasswd_pair_digest;
 pub use internal::{InternalCredentials, InternalOrigins};

@@ -70,7 +70,7 @@ pub enum DocumentForm {
 ///
 /// let input = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge1, vip: 10.0.0.5}\n")?;
 /// let validated = input.resolve(&Macros::new())?;
-/// assert_eq!(validated.config.service.https.node_port.get(), 30003);
+/// assert_eq!(validated.config.service().https().node_port().get(), 30003);
 /// # Ok::<(), harbor_edge::Error>(())
 /// ```
 #[derive(Clone)]

@@ -8,7 +8,7 @@ use std::num::{NonZeroU16, NonZeroU32};
 
 use serde::Serialize;
 
-pub use super::params::ServiceType;
+use super::parameters::{self, Metrics};
 use crate::secret::SecretString;
 
 /// The host name Harbor is reached at from the edge nodes.
@@ -41,50 +41,71 @@ pub const REGISTRY_INFO_PASSWORD_KEY: &str = "SPECTRO_USER_PASSWORD";
 /// The total storage the pack asks for, in GB.
 pub const RECOMMENDED_STORAGE_GB: u32 = 160;
 
-/// Defaults of SPEC 2.2, in one place.
-pub mod defaults {
-    /// `service.harbor.https.port`.
-    pub const HTTPS_PORT: u16 = 443;
-    /// `service.harbor.https.nodePort`.
-    pub const HTTPS_NODE_PORT: u16 = 30003;
-    /// `service.harbor.http.port`.
-    pub const HTTP_PORT: u16 = 80;
-    /// `service.harbor.http.nodePort`.
-    pub const HTTP_NODE_PORT: u16 = 30002;
-    /// `storage.registry`, GB.
-    pub const REGISTRY_GB: u32 = 120;
-    /// `storage.jobService`, GB.
-    pub const JOB_SERVICE_GB: u32 = 5;
-    /// `storage.database`, GB.
-    pub const DATABASE_GB: u32 = 10;
-    /// `storage.redis`, GB.
-    pub const REDIS_GB: u32 = 5;
-    /// `storage.trivy`, GB.
-    pub const TRIVY_GB: u32 = 20;
-    /// `cluster.nodePortRange`.
-    pub const NODE_PORT_RANGE: (u16, u16) = (30000, 32767);
+/// How the Harbor service is exposed (`harbor-config.service.serviceType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ServiceType {
+    /// A NodePort service (the default): reachable on every node.
+    NodePort,
+    /// Only inside the cluster.
+    ClusterIP,
+    /// A cloud or MetalLB load balancer.
+    LoadBalancer,
 }
 
 /// The validated configuration: pack parameters plus cluster context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Admin password and TLS material as given (absent ones are generated later).
-    pub auth: Auth,
+    pub(crate) auth: Auth,
     /// Service exposure.
-    pub service: Service,
+    pub(crate) service: Service,
     /// Volume sizes.
-    pub storage: Storage,
+    pub(crate) storage: Storage,
     /// The cluster context.
-    pub cluster: Cluster,
+    pub(crate) cluster: Cluster,
+}
+
+impl Config {
+    /// Admin password and TLS material as given (absent ones are generated later).
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// Service exposure.
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Volume sizes.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The cluster context.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
 }
 
 /// `harbor-config.auth`, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Auth {
     /// The admin password, when given.
-    pub password: Option<AdminPassword>,
+    pub(crate) password: Option<AdminPassword>,
     /// Certificate and key, when given (always both).
-    pub certs: Option<ProvidedCerts>,
+    pub(crate) certs: Option<ProvidedCerts>,
+}
+
+impl Auth {
+    /// The admin password, when given.
+    pub fn password(&self) -> Option<&AdminPassword> {
+        self.password.as_ref()
+    }
+
+    /// Certificate and key, when given (always both).
+    pub fn certs(&self) -> Option<&ProvidedCerts> {
+        self.certs.as_ref()
+    }
 }
 
 /// A password that meets Harbor's policy: 8 to 128 characters, with an upper-case letter, a
@@ -191,24 +212,73 @@ impl fmt::Debug for AdminPassword {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvidedCerts {
     /// Server certificate, leaf first, optional chain after it.
-    pub cert: String,
+    pub(crate) cert: String,
     /// Its private key.
-    pub key: SecretString,
+    pub(crate) key: SecretString,
     /// The CA that signed it, when given.
-    pub ca: Option<String>,
+    pub(crate) ca: Option<String>,
+}
+
+impl ProvidedCerts {
+    /// A certificate (leaf first, chain after it), its private key and, optionally, the CA
+    /// that signed it, all PEM.
+    pub fn new(cert: impl Into<String>, key: SecretString, ca: Option<String>) -> Self {
+        Self {
+            cert: cert.into(),
+            key,
+            ca,
+        }
+    }
+
+    /// Server certificate, leaf first, optional chain after it.
+    pub fn cert(&self) -> &str {
+        &self.cert
+    }
+
+    /// Its private key.
+    pub fn key(&self) -> &SecretString {
+        &self.key
+    }
+
+    /// The CA that signed it, when given.
+    pub fn ca(&self) -> Option<&str> {
+        self.ca.as_deref()
+    }
 }
 
 /// `harbor-config.service`, validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Service {
     /// How the service is exposed.
-    pub service_type: ServiceType,
+    pub(crate) service_type: ServiceType,
     /// HTTPS ports.
-    pub https: PortPair,
+    pub(crate) https: PortPair,
     /// HTTP ports.
-    pub http: PortPair,
+    pub(crate) http: PortPair,
     /// Metrics.
-    pub metrics: Metrics,
+    pub(crate) metrics: Metrics,
+}
+
+impl Service {
+    /// How the service is exposed.
+    pub fn service_type(&self) -> ServiceType {
+        self.service_type
+    }
+
+    /// HTTPS ports.
+    pub fn https(&self) -> PortPair {
+        self.https
+    }
+
+    /// HTTP ports.
+    pub fn http(&self) -> PortPair {
+        self.http
+    }
+
+    /// Metrics.
+    pub fn metrics(&self) -> Metrics {
+        self.metrics
+    }
 }
 
 /// A TCP port, 1 to 65535.
@@ -247,19 +317,21 @@ impl Serialize for Port {
 #[serde(rename_all = "camelCase")]
 pub struct PortPair {
     /// Service port.
-    pub port: Port,
+    pub(crate) port: Port,
     /// Node port.
-    pub node_port: Port,
+    pub(crate) node_port: Port,
 }
 
-/// Metrics settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Metrics {
-    /// Expose Harbor's Prometheus metrics.
-    pub enabled: bool,
-    /// Also create a `ServiceMonitor`.
-    pub service_monitor: bool,
+impl PortPair {
+    /// Service port.
+    pub fn port(&self) -> Port {
+        self.port
+    }
+
+    /// Node port.
+    pub fn node_port(&self) -> Port {
+        self.node_port
+    }
 }
 
 /// A volume size in whole GB, at least 1.
@@ -297,18 +369,50 @@ impl Serialize for Gigabytes {
 #[serde(rename_all = "camelCase")]
 pub struct Storage {
     /// Registry volume.
-    pub registry: Gigabytes,
+    pub(crate) registry: Gigabytes,
     /// Job service log volume.
-    pub job_service: Gigabytes,
+    pub(crate) job_service: Gigabytes,
     /// Database volume.
-    pub database: Gigabytes,
+    pub(crate) database: Gigabytes,
     /// Redis volume.
-    pub redis: Gigabytes,
+    pub(crate) redis: Gigabytes,
     /// Trivy volume.
-    pub trivy: Gigabytes,
+    pub(crate) trivy: Gigabytes,
     /// Storage class, or the cluster default when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub storage_class: Option<String>,
+    pub(crate) storage_class: Option<String>,
+}
+
+impl Storage {
+    /// Registry volume.
+    pub fn registry(&self) -> Gigabytes {
+        self.registry
+    }
+
+    /// Job service log volume.
+    pub fn job_service(&self) -> Gigabytes {
+        self.job_service
+    }
+
+    /// Database volume.
+    pub fn database(&self) -> Gigabytes {
+        self.database
+    }
+
+    /// Redis volume.
+    pub fn redis(&self) -> Gigabytes {
+        self.redis
+    }
+
+    /// Trivy volume.
+    pub fn trivy(&self) -> Gigabytes {
+        self.trivy
+    }
+
+    /// Storage class, or the cluster default when `None`.
+    pub fn storage_class(&self) -> Option<&str> {
+        self.storage_class.as_deref()
+    }
 }
 
 impl Storage {
@@ -421,12 +525,12 @@ impl NodePortRange {
 }
 
 impl Default for NodePortRange {
+    /// The declared default of `cluster.nodePortRange`, `30000-32767`.
     fn default() -> Self {
-        let (low, high) = defaults::NODE_PORT_RANGE;
-        Self {
-            low: Port::new(low).expect("default range starts above 0"),
-            high: Port::new(high).expect("default range ends above 0"),
-        }
+        parameters::NODE_PORT_RANGE
+            .default_text()
+            .and_then(Self::parse)
+            .expect("the declared default range parses (tested)")
     }
 }
 
@@ -440,16 +544,54 @@ impl fmt::Display for NodePortRange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cluster {
     /// Cluster uid.
-    pub uid: ClusterUid,
+    pub(crate) uid: ClusterUid,
     /// Virtual IP.
-    pub vip: IpAddr,
+    pub(crate) vip: IpAddr,
     /// Node IPs (for the certificate), in input order without duplicates.
-    pub node_ips: Vec<IpAddr>,
+    pub(crate) node_ips: Vec<IpAddr>,
     /// Node-port range.
-    pub node_port_range: NodePortRange,
+    pub(crate) node_port_range: NodePortRange,
+}
+
+impl Cluster {
+    /// Cluster uid.
+    pub fn uid(&self) -> &ClusterUid {
+        &self.uid
+    }
+
+    /// Virtual IP.
+    pub fn vip(&self) -> IpAddr {
+        self.vip
+    }
+
+    /// Node IPs (for the certificate), in input order without duplicates.
+    pub fn node_ips(&self) -> &[IpAddr] {
+        &self.node_ips
+    }
+
+    /// Node-port range.
+    pub fn node_port_range(&self) -> NodePortRange {
+        self.node_port_range
+    }
 }
 
 impl Config {
+    /// This configuration with the admin password set (a checked [`AdminPassword`]), as if the
+    /// document had given it.
+    #[must_use]
+    pub fn with_admin_password(mut self, password: AdminPassword) -> Self {
+        self.auth.password = Some(password);
+        self
+    }
+
+    /// This configuration with a certificate and key given, as if the document had given them
+    /// (the credentials step checks them against the cluster).
+    #[must_use]
+    pub fn with_provided_certs(mut self, certs: ProvidedCerts) -> Self {
+        self.auth.certs = Some(certs);
+        self
+    }
+
     /// The namespace holding `registry-info`: `cluster-<uid>`.
     pub fn cluster_namespace(&self) -> String {
         self.cluster.uid.namespace()

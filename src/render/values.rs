@@ -272,9 +272,9 @@ impl HelmValues {
                 },
             },
             metrics: MetricsValues {
-                enabled: service.metrics.enabled,
+                enabled: service.metrics.enabled(),
                 service_monitor: ServiceMonitor {
-                    enabled: service.metrics.service_monitor,
+                    enabled: service.metrics.service_monitor(),
                 },
             },
         }

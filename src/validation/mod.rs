@@ -11,12 +11,11 @@ mod semantic;
 use std::collections::BTreeSet;
 
 use crate::collector::ProblemCollector;
-use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, Result};
 use crate::input::PackInput;
 use crate::macros::Macros;
 use crate::model::Config;
-use crate::model::params::DocumentParams;
 use crate::path::Path;
 
 /// A valid configuration and the warnings found on the way.
@@ -89,11 +88,6 @@ pub(crate) fn dotted(path: &[String]) -> String {
     path.join(".")
 }
 
-/// Turns `"a.b.c"` into segments.
-pub(crate) fn segments(dotted: &str) -> Vec<String> {
-    dotted.split('.').map(str::to_owned).collect()
-}
-
 impl PackInput {
     /// Resolves macros, checks the schema, validates and fills defaults: the whole of SPEC 3
     /// up to the credentials. Every problem is reported at once in [`Error::Invalid`].
@@ -113,24 +107,7 @@ pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> 
     }
     let mut document = document::to_json(input.document(), macros, &mut findings);
     schema_check::check(&mut document, &mut findings);
-    let config = match serde_json::from_value::<DocumentParams>(document) {
-        Ok(params) => semantic::build_config(params, &mut findings),
-        Err(_) => {
-            // The schema check removed everything that does not fit the types, and whole
-            // numbers written as floats were made integers first; reaching this means the
-            // schema and the types disagree. serde's message quotes the value, which may be a
-            // secret, so it is not passed on.
-            findings.problems.push(
-                Diagnostic::new(
-                    DiagnosticKind::WrongType,
-                    Path::root(),
-                    "the parameters do not fit the model",
-                )
-                .with_hint("please report this: the schema accepted what the model rejects"),
-            );
-            None
-        }
-    };
+    let config = semantic::build_config(&document, &mut findings);
     let Findings {
         problems, warnings, ..
     } = findings;
