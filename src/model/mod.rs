@@ -4,7 +4,9 @@
 mod config;
 mod effective;
 pub(crate) mod parameters;
+mod values;
 
 pub use config::*;
 pub use effective::EffectiveParameters;
 pub use parameters::Metrics;
+pub use values::*;

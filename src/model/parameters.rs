@@ -14,7 +14,7 @@
 use serde::Serialize;
 use serde_json::{Value as Json, json};
 
-use super::config::{Port, ServiceType};
+use super::values::{NodePortRange, Port, ServiceType};
 use crate::path::Path;
 
 /// One parameter of the pack (or field of the cluster context).
@@ -177,7 +177,7 @@ impl Kind {
             Self::ClusterUid => json!({
                 "type": "string",
                 "minLength": 1,
-                "maxLength": super::ClusterUid::MAX_LEN,
+                "maxLength": super::values::ClusterUid::MAX_LEN,
                 "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
             }),
             Self::IpAddress => json!({"type": "string"}),
@@ -206,7 +206,7 @@ impl Kind {
     /// [`Kind::IpList`]). The service type's hint depends on the value (a suggestion).
     pub(crate) fn hint(self) -> &'static str {
         match self {
-            Self::Password => super::AdminPassword::POLICY_HINT,
+            Self::Password => super::values::AdminPassword::POLICY_HINT,
             Self::Pem => "give the PEM text, or leave the key out",
             Self::Port => "use a TCP port number from 1 to 65535",
             Self::NodePort => {
@@ -548,6 +548,16 @@ impl Metrics {
     /// Also create a `ServiceMonitor` (`harbor-config.service.metrics.serviceMonitor`).
     pub fn service_monitor(&self) -> bool {
         self.service_monitor
+    }
+}
+
+impl Default for NodePortRange {
+    /// The declared default of `cluster.nodePortRange`, `30000-32767`.
+    fn default() -> Self {
+        NODE_PORT_RANGE
+            .default_text()
+            .and_then(Self::parse)
+            .expect("the declared default range parses (tested)")
     }
 }
 

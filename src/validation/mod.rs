@@ -5,6 +5,7 @@
 
 mod document;
 mod ports;
+mod reader;
 mod schema_check;
 mod semantic;
 

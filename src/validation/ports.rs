@@ -1,7 +1,7 @@
 //! The service's ports (SPEC 2.2): service ports 1 to 65535; node ports, for NodePort services
 //! only, inside the cluster's node-port range and distinct from each other.
 
-use super::semantic::Reader;
+use super::reader::Reader;
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::parameters::{
     self, HTTP_NODE_PORT, HTTP_PORT, HTTPS_NODE_PORT, HTTPS_PORT, NODE_PORT_RANGE, Parameter,
