@@ -85,6 +85,7 @@ mod filters;
 mod image;
 mod node;
 mod objects;
+mod quote;
 mod values;
 
 use std::fmt;
