@@ -127,7 +127,7 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
-pub use render::{RenderOptions, Renderer, Target};
+pub use output::{OwnedFile, WriteOptions};
+pub use render::{Bundle, Format, ObjectKind, RenderOptions, RenderedObject, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

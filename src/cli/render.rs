@@ -6,8 +6,8 @@ use clap::{Args, CommandFactory as _, ValueEnum};
 use zeroize::Zeroizing;
 
 use harbor_edge::node::{MirrorLayout, NodeOptions};
-use harbor_edge::output::{VALUES_FOLDER, WriteOptions, write_targets};
-use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target};
+use harbor_edge::output::{WriteOptions, write_targets};
+use harbor_edge::render::{BootstrapImage, RenderOptions, Renderer, Target, VALUES_FOLDER};
 use harbor_edge::{Bundle, Error};
 
 use super::credentials::{self, CredentialArgs};

@@ -18,6 +18,7 @@ use minijinja::context;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use super::ObjectKind;
 use super::environment as t;
 use super::image::BootstrapImage;
 use super::objects::{Expect, Planned, file_name};
@@ -27,7 +28,6 @@ use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, REGISTRY_HOST, TLS_SECRET,
 };
 use crate::node::{MirrorLayout, NodeOptions, PALETTE_PROJECT, PALETTE_ROBOT};
-use crate::output::ObjectKind;
 
 /// The Job's name before its hash, its ConfigMap's too, and its `app.kubernetes.io/name`.
 pub const BOOTSTRAP_NAME: &str = "harbor-bootstrap";

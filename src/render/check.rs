@@ -7,11 +7,11 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize as _;
 use serde_yaml::{Mapping, Value};
 
+use super::Format;
 use super::objects::{Expect, Planned};
 use super::{CHART_NAME, CHART_REPO, CHART_VERSION};
 use crate::error::{Error, Result};
 use crate::model::HARBOR_NAMESPACE;
-use crate::output::Format;
 
 /// Characters that a YAML 1.1 parser takes as a line break and a YAML 1.2 parser as text
 /// (and the byte order mark): output must hold them escaped, never raw.
@@ -73,7 +73,7 @@ fn check_yaml(planned: &Planned, text: &str) -> std::result::Result<(), String> 
 }
 
 /// Whether every mapping key is a string, so the document has a JSON form
-/// ([`crate::output::RenderedObject::json`]).
+/// ([`super::RenderedObject::json`]).
 fn has_string_keys(value: &Value) -> bool {
     match value {
         Value::Mapping(mapping) => mapping

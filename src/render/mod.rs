@@ -3,8 +3,7 @@
 //!
 //! ```
 //! use harbor_edge::credentials::{Credentials, Generator};
-//! use harbor_edge::output::ObjectKind;
-//! use harbor_edge::render::{Renderer, Target};
+//! use harbor_edge::render::{ObjectKind, Renderer, Target};
 //! use harbor_edge::{Macros, PackInput};
 //!
 //! let config = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.0.0.5}\n")?
@@ -78,6 +77,7 @@
 //! still installing gets about 80 minutes.
 
 mod bootstrap;
+mod bundle;
 mod check;
 mod emit;
 mod environment;
@@ -95,6 +95,7 @@ use std::str::FromStr;
 use minijinja::Environment;
 
 pub use bootstrap::BOOTSTRAP_NAME;
+pub use bundle::{Bundle, Format, ObjectKind, RenderedObject, VALUES_FOLDER};
 pub use image::{BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
 pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 
@@ -102,7 +103,6 @@ use crate::Config;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::node::NodeOptions;
-use crate::output::{Bundle, RenderedObject};
 use objects::Planned;
 use values::HelmValues;
 

@@ -3,13 +3,13 @@
 
 use minijinja::context;
 
+use super::ObjectKind;
 use super::environment as t;
 use super::objects::{Expect, Planned};
 use super::values::registry_endpoint;
 use crate::Config;
 use crate::credentials::Credentials;
 use crate::node::{MirroredRegistry, NodeOptions};
-use crate::output::ObjectKind;
 
 /// The rewrite k3s applies to every repository path of a mirrored registry.
 const REWRITE_PATTERN: &str = "^(.*)$";

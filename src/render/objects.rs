@@ -4,6 +4,7 @@
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 
+use super::ObjectKind;
 use super::values::{HelmValues, registry_endpoint};
 use super::{
     CHART_NAME, CHART_REPO, CHART_VERSION, HELMCHART_NAME, HELMCHART_NAMESPACE, environment as t,
@@ -18,7 +19,6 @@ use crate::model::{
     CA_KEY_KEY, CA_SECRET, HARBOR_NAMESPACE, REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET,
     TLS_SECRET,
 };
-use crate::output::ObjectKind;
 
 /// `registry-info` key holding the user name ([`ADMIN_USER`]).
 pub const REGISTRY_INFO_USER_KEY: &str = "SPECTRO_USER_NAME";
