@@ -83,28 +83,11 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::render::{Bundle, Format, RenderedObject, VALUES_FOLDER};
+use crate::render::{Bundle, RenderedObject, VALUES_FOLDER};
 
 /// The file in an output folder that lists the files harbor-edge owns there (not `.yaml`,
 /// `.yml` or `.json`, so `kubectl apply -f` ignores it).
 pub const OWNED_FILES_LIST: &str = dir::OWNED_FILES_LIST;
-
-/// The output forms of a rendered object.
-impl RenderedObject {
-    /// The same content as JSON data (a PEM file as a JSON string). Computed from the text on
-    /// each call, so rendering pays nothing for it; the self-check made sure the text parses
-    /// and has a JSON form.
-    pub fn json(&self) -> serde_json::Value {
-        let parsed = match self.kind().format() {
-            Format::Yaml => serde_yaml::from_str::<serde_json::Value>(self.text()).ok(),
-            Format::Toml => toml::from_str::<toml::Table>(self.text())
-                .ok()
-                .and_then(|table| serde_json::to_value(table).ok()),
-            Format::Pem => Some(serde_json::Value::String(self.text().to_owned())),
-        };
-        parsed.unwrap_or(serde_json::Value::Null)
-    }
-}
 
 /// The output forms of a bundle: one stream, JSON, a folder.
 impl Bundle {

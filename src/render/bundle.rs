@@ -183,6 +183,20 @@ impl RenderedObject {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// The same content as JSON data (a PEM file as a JSON string). Computed from the text on
+    /// each call, so rendering pays nothing for it; the self-check made sure the text parses
+    /// and has a JSON form.
+    pub fn json(&self) -> serde_json::Value {
+        let parsed = match self.kind.format() {
+            Format::Yaml => super::readback::yaml_to_json(&self.text),
+            Format::Toml => toml::from_str::<toml::Table>(&self.text)
+                .ok()
+                .and_then(|table| serde_json::to_value(table).ok()),
+            Format::Pem => Some(serde_json::Value::String(self.text.clone())),
+        };
+        parsed.unwrap_or(serde_json::Value::Null)
+    }
 }
 
 impl fmt::Debug for RenderedObject {

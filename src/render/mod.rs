@@ -86,6 +86,7 @@ mod image;
 mod node;
 mod objects;
 mod quote;
+mod readback;
 mod values;
 
 use std::fmt;
@@ -335,15 +336,10 @@ impl Renderer {
         options: &RenderOptions,
     ) -> Result<Bundle> {
         let values = HelmValues::from_config(config);
-        let planned_values = objects::helm_values(&values).map_err(|error| Error::SelfCheck {
-            template: environment::HELM_VALUES.to_owned(),
-            object: "HelmValues values".to_owned(),
-            message: format!("the computed values have no YAML form: {error}"),
-        })?;
-        let values_object = self.render_one(planned_values)?;
-        let secret_values = self.render_one(objects::helm_secret_values(values::secret_values(
-            credentials,
-        )))?;
+        let values_object = self.render_one(objects::helm_values(&values))?;
+        let secret_values = self.render_one(objects::helm_secret_values(
+            &values::secret_values(credentials),
+        ))?;
 
         let bootstrap =
             bootstrap::plan(config, credentials, &options.node, &options.bootstrap_image);
@@ -391,12 +387,12 @@ impl Renderer {
         Ok(Bundle::new(Target::Node, rendered))
     }
 
-    fn render_one(&self, planned: Planned) -> Result<RenderedObject> {
+    fn render_one(&self, mut planned: Planned) -> Result<RenderedObject> {
         let template = planned.template;
         let text = self
             .env
             .get_template(template)
-            .and_then(|compiled| compiled.render(&planned.context))
+            .and_then(|compiled| compiled.render(planned.take_context()))
             .map_err(|error| environment::template_error(template, &error))?;
         // One final line break, whatever the template's whitespace control left.
         let mut yaml = text.trim_end_matches('\n').to_owned();
