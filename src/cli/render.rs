@@ -120,7 +120,7 @@ impl RenderCommand {
         credentials::announce(
             &credentials.provenance,
             self.out.as_deref(),
-            options.node.layout.node_user().is_some(),
+            options.node().layout().node_user().is_some(),
         );
         let write_options = self.write_options();
         match (&self.out, bundles.as_slice()) {

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use super::ObjectKind;
 use super::environment as t;
 use super::image::BootstrapImage;
+use super::node::{MirrorLayout, NodeOptions, PALETTE_PROJECT, PALETTE_ROBOT};
 use super::objects::{Planned, file_name};
 use super::readback::Want;
 use crate::Config;
@@ -29,7 +30,6 @@ use crate::credentials::{Credentials, ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, REGISTRY_HOST, TLS_SECRET,
 };
-use crate::node::{MirrorLayout, NodeOptions, PALETTE_PROJECT, PALETTE_ROBOT};
 
 /// The Job's name before its hash, its ConfigMap's too, and its `app.kubernetes.io/name`.
 pub const BOOTSTRAP_NAME: &str = "harbor-bootstrap";
@@ -78,7 +78,7 @@ pub(crate) fn plan(
     node: &NodeOptions,
     image: &BootstrapImage,
 ) -> BootstrapPlan {
-    let has_robot = node.layout.node_user().is_some();
+    let has_robot = node.layout().node_user().is_some();
     let config_json = format!("{:#}\n", script_config(config, node));
     let name = format!(
         "{BOOTSTRAP_NAME}-{}",
@@ -122,12 +122,12 @@ fn script_config(config: &Config, node: &NodeOptions) -> Json {
         "ca_file": format!("{CA_DIR}/{CA_KEY}"),
         "wait": {"attempts": WAIT_ATTEMPTS, "interval_seconds": WAIT_INTERVAL_SECONDS},
         "request_timeout_seconds": REQUEST_TIMEOUT_SECONDS,
-        "layout": node.layout.as_str(),
+        "layout": node.layout().as_str(),
     });
-    match node.layout {
+    match node.layout() {
         MirrorLayout::ProxyCache => {
             let upstreams: Vec<Json> = node
-                .mirrors
+                .mirrors()
                 .iter()
                 .map(|registry| {
                     let upstream = registry.upstream_endpoint();

@@ -83,7 +83,7 @@ mod emit;
 mod environment;
 mod filters;
 mod image;
-mod node;
+pub mod node;
 mod objects;
 mod quote;
 mod readback;
@@ -103,7 +103,7 @@ pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 use crate::Config;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::node::NodeOptions;
+use node::NodeOptions;
 use objects::Planned;
 use values::HelmValues;
 
@@ -186,19 +186,27 @@ impl FromStr for Target {
 /// let options = RenderOptions::default()
 ///     .with_node(NodeOptions::default().with_layout(MirrorLayout::SpectroImages { public: false }))
 ///     .with_bootstrap_image(BootstrapImage::new("registry.example.com/python:3.13-alpine")?);
-/// assert_eq!(options.node.layout.as_str(), "spectro-images");
+/// assert_eq!(options.node().layout().as_str(), "spectro-images");
 /// # Ok::<(), harbor_edge::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
-    /// Mirrored registries, layout and the CA path on the nodes (default: the five usual
-    /// registries, [`crate::node::MirrorLayout::ProxyCache`]).
-    pub node: NodeOptions,
-    /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
-    pub bootstrap_image: BootstrapImage,
+    node: NodeOptions,
+    bootstrap_image: BootstrapImage,
 }
 
 impl RenderOptions {
+    /// Mirrored registries, layout and the CA path on the nodes (default: the five usual
+    /// registries, [`crate::node::MirrorLayout::ProxyCache`]).
+    pub fn node(&self) -> &NodeOptions {
+        &self.node
+    }
+
+    /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
+    pub fn bootstrap_image(&self) -> &BootstrapImage {
+        &self.bootstrap_image
+    }
+
     /// The same options with these node options.
     #[must_use]
     pub fn with_node(mut self, node: NodeOptions) -> Self {
@@ -378,12 +386,12 @@ impl Renderer {
         credentials: &Credentials,
         options: &NodeOptions,
     ) -> Result<Bundle> {
-        let mut rendered = Vec::with_capacity(options.mirrors.len() + 2);
-        rendered.push(self.render_one(node::registries(config, credentials, options))?);
-        for planned in node::containerd_hosts(config, options) {
+        let mut rendered = Vec::with_capacity(options.mirrors().len() + 2);
+        rendered.push(self.render_one(node::files::registries(config, credentials, options))?);
+        for planned in node::files::containerd_hosts(config, options) {
             rendered.push(self.render_one(planned)?);
         }
-        rendered.push(self.render_one(node::ca_certificate(credentials))?);
+        rendered.push(self.render_one(node::files::ca_certificate(credentials))?);
         Ok(Bundle::new(Target::Node, rendered))
     }
 
@@ -415,7 +423,7 @@ impl Renderer {
 fn check_node_credentials(credentials: &Credentials, node: &NodeOptions) -> Result<()> {
     let provenance = &credentials.provenance;
     let mut carried = vec![(provenance.ca, "the CA (ca.crt)")];
-    if node.layout.node_user().is_some() {
+    if node.layout().node_user().is_some() {
         carried.push((
             provenance.robot_secret,
             "the robot secret (registries.yaml)",

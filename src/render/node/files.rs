@@ -4,14 +4,14 @@
 use minijinja::{Value, context};
 use serde_json::{Value as Json, json};
 
-use super::ObjectKind;
-use super::environment as t;
-use super::objects::Planned;
-use super::readback::Want;
-use super::values::registry_endpoint;
+use super::{MirroredRegistry, NodeOptions};
 use crate::Config;
 use crate::credentials::Credentials;
-use crate::node::{MirroredRegistry, NodeOptions};
+use crate::render::ObjectKind;
+use crate::render::environment as t;
+use crate::render::objects::Planned;
+use crate::render::readback::Want;
+use crate::render::values::registry_endpoint;
 
 /// The rewrite k3s applies to every repository path of a mirrored registry.
 const REWRITE_PATTERN: &str = "^(.*)$";
