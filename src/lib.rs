@@ -105,11 +105,11 @@ mod error;
 pub mod input;
 mod macros;
 pub mod model;
-pub mod node;
 pub mod output;
 mod path;
 pub mod preflight;
 pub mod render;
+pub use render::node;
 pub mod schema;
 mod secret;
 mod suggest;
@@ -129,8 +129,8 @@ pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
+pub use output::{OwnedFile, WriteOptions};
 pub use path::{Path, PathSyntaxError, Segment};
-pub use render::{RenderOptions, Renderer, Target};
+pub use render::{Bundle, Format, ObjectKind, RenderOptions, RenderedObject, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

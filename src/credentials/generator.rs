@@ -1,4 +1,5 @@
-//! Where randomness and time come from: the operating system, or a seed.
+//! Where randomness and time come from (the operating system, or a seed), and the [`Generator`]
+//! that draws credentials from them.
 
 use std::fmt;
 
@@ -9,7 +10,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
+use super::password;
 use crate::error::{CredentialErrorKind, Error, Result};
+use crate::secret::SecretString;
 
 /// Validity start of reproducible mode when none is given: 2025-01-01T00:00:00Z.
 const DEFAULT_REPRODUCIBLE_START: OffsetDateTime =
@@ -226,6 +229,20 @@ impl Generator {
     /// [`Generator::with_check_time`] set one.
     pub(crate) fn check_time(&self) -> OffsetDateTime {
         self.check_time.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// A new admin password, as [`crate::Credentials::resolve`] generates one: 24 characters
+    /// of `[A-Za-z0-9]` with an upper-case letter, a lower-case letter and a digit. In
+    /// reproducible mode the same seed always gives the same password.
+    pub fn admin_password(&mut self) -> Result<SecretString> {
+        self.admin_password_for(b"")
+    }
+
+    /// [`Generator::admin_password`] from the stream `context` names (a rotation names what it
+    /// replaces, so it never repeats the first password under the same seed).
+    pub(crate) fn admin_password_for(&mut self, context: &[u8]) -> Result<SecretString> {
+        let mut rng = self.rng(Purpose::Password, context)?;
+        Ok(password::generate(&mut rng))
     }
 
     /// A CSPRNG stream for `purpose`. `context` tells apart two streams of the same purpose

@@ -20,12 +20,11 @@
 //! containerd (without k3s/RKE2) pulls anonymously, which the proxy-cache projects and a public
 //! `spectro-images` project allow.
 
+pub(super) mod files;
 mod layout;
 
-pub use layout::{
-    MirrorLayout, PALETTE_PROJECT, PALETTE_ROBOT, UnknownLayout, UpstreamEndpoint, is_harbor_name,
-    robot_user_name,
-};
+pub use layout::{MirrorLayout, UnknownLayout};
+pub(crate) use layout::{PALETTE_PROJECT, PALETTE_ROBOT};
 
 use std::fmt;
 
@@ -102,7 +101,7 @@ impl MirroredRegistry {
 
     /// The upstream URL containerd falls back to: Docker Hub's API lives on
     /// `registry-1.docker.io`, every other registry on its own host.
-    pub fn upstream_url(&self) -> String {
+    pub(crate) fn upstream_url(&self) -> String {
         match self.0.as_str() {
             "docker.io" => "https://registry-1.docker.io".to_owned(),
             host => format!("https://{host}"),
@@ -121,12 +120,9 @@ impl fmt::Display for MirroredRegistry {
 /// all with the same options).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeOptions {
-    /// The registries to mirror, without duplicates, in the given order.
-    pub mirrors: Vec<MirroredRegistry>,
-    /// The absolute path of the CA certificate on the nodes.
-    pub ca_file: String,
-    /// Where Harbor keeps the mirrored images (default [`MirrorLayout::ProxyCache`]).
-    pub layout: MirrorLayout,
+    mirrors: Vec<MirroredRegistry>,
+    ca_file: String,
+    layout: MirrorLayout,
 }
 
 impl Default for NodeOptions {
@@ -187,6 +183,21 @@ impl NodeOptions {
         } else {
             Err(Error::Invalid(Diagnostics::from_vec(problems)))
         }
+    }
+
+    /// The registries to mirror, without duplicates, in the given order.
+    pub fn mirrors(&self) -> &[MirroredRegistry] {
+        &self.mirrors
+    }
+
+    /// The absolute path of the CA certificate on the nodes.
+    pub fn ca_file(&self) -> &str {
+        &self.ca_file
+    }
+
+    /// Where Harbor keeps the mirrored images (default [`MirrorLayout::ProxyCache`]).
+    pub fn layout(&self) -> MirrorLayout {
+        self.layout
     }
 
     /// The same options with another layout.
