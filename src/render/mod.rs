@@ -1,5 +1,11 @@
 //! Rendering (SPEC 5 and 6): the validated [`Config`] and [`Credentials`] become Kubernetes
-//! objects and Helm values through minijinja templates.
+//! objects and Helm values through minijinja templates, returned as a [`Bundle`] that
+//! [`crate::output`] turns into a stream, JSON or a folder (render never uses output). The node
+//! options and the node target's files live in [`node`].
+//!
+//! Each object is declared once (`objects.rs`, `bootstrap.rs`, `node/files.rs`): its identity,
+//! its template's variables, and what its document must hold, which the self-check reads back
+//! from yaml-rust2's parser events (`readback/`).
 //!
 //! ```
 //! use harbor_edge::credentials::{Credentials, Generator};

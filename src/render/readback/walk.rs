@@ -175,11 +175,13 @@ impl<'w> Walk<'w> {
         }
         let unwanted = matches!(want, Some(Want::ExactMap(entries))
             if !entries.iter().any(|(wanted, _)| *wanted == text));
+        if unwanted {
+            // Named by its mapping: a key the template wrote may hold anything, even a secret.
+            // Every key on a path in a message is one harbor-edge wanted.
+            self.fail(explained, changed);
+        }
         if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
             *key = Some(text);
-        }
-        if unwanted {
-            self.fail(explained, changed);
         }
         Ok(())
     }
@@ -381,6 +383,16 @@ mod tests {
         assert_eq!(
             check_yaml("a: {b: '1', c: [x]}\n", &want),
             Err("the document drops or changes values harbor-edge computed (at `a.b`)".into())
+        );
+    }
+
+    #[test]
+    fn messages_name_only_keys_harbor_edge_wanted() {
+        let want = Want::contains(&json!({"a": [{"b": 1}]}));
+        let message = check_yaml("a: [{b: 1, sentinel-key: 2}]\n", &want).unwrap_err();
+        assert!(
+            message.contains("`a.0`") && !message.contains("sentinel"),
+            "{message}"
         );
     }
 
