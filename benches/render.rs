@@ -5,7 +5,8 @@
 //! - (b) `floor/serde-yaml-minimal-k3s`: `serde_yaml` serializing the same objects, parsed into
 //!   `serde_yaml::Value`s beforehand, into one stream: what any YAML output costs at least;
 //! - (b2) `floor/serde-yaml-parse-minimal-k3s`, for reference: `serde_yaml` parsing the rendered
-//!   documents into values, which the self-check (SPEC 6) does for every document of (a);
+//!   documents into values (the self-check, SPEC 6, reads every document of (a) back from
+//!   yaml-rust2's events instead, without building values);
 //! - (c) `pipeline/minimal-k3s-first`: a first render: parse, resolve, generate every credential
 //!   (seeded: the password, the CA and server certificate, Harbor's internal credentials with
 //!   their RSA token key), render, `to_yaml`;
@@ -314,7 +315,7 @@ fn yaml_stream(documents: &[serde_yaml::Value]) -> String {
     stream
 }
 
-/// Each document parsed into a YAML value, as the self-check parses them.
+/// Each document parsed into a YAML value: a full parse, for reference.
 fn parse_documents(texts: &[&str]) -> Vec<serde_yaml::Value> {
     texts
         .iter()

@@ -4,7 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::error::{Position, Problem, ProblemKind, Problems};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Position};
+use crate::path::Path;
 
 /// Gathers problems, keeping at most `limit` of them, the first by source position (problems
 /// without one come last), and counting the rest: an input with 200,000 bad values costs the
@@ -16,22 +17,22 @@ pub(crate) struct ProblemCollector {
     kept: BinaryHeap<Ranked>,
     arrivals: usize,
     omitted: usize,
-    /// The path segments every omitted problem shares.
-    omitted_prefix: Option<Vec<String>>,
+    /// The path every omitted problem shares.
+    omitted_prefix: Option<Path>,
 }
 
 #[derive(Debug)]
 struct Ranked {
-    problem: Problem,
+    problem: Diagnostic,
     arrival: usize,
 }
 
 impl Ranked {
-    fn key(&self) -> (bool, Option<Position>, &str, usize) {
+    fn key(&self) -> (bool, Option<Position>, &Path, usize) {
         (
-            self.problem.position.is_none(),
-            self.problem.position,
-            &self.problem.path,
+            self.problem.position().is_none(),
+            self.problem.position(),
+            self.problem.path(),
             self.arrival,
         )
     }
@@ -69,7 +70,7 @@ impl ProblemCollector {
         }
     }
 
-    pub(crate) fn push(&mut self, problem: Problem) {
+    pub(crate) fn push(&mut self, problem: Diagnostic) {
         let ranked = Ranked {
             problem,
             arrival: self.arrivals,
@@ -78,34 +79,26 @@ impl ProblemCollector {
         self.kept.push(ranked);
         if self.kept.len() > self.limit {
             if let Some(dropped) = self.kept.pop() {
-                self.omit(&dropped.problem.path);
+                self.omit(dropped.problem.path());
             }
         }
     }
 
-    fn omit(&mut self, path: &str) {
+    fn omit(&mut self, path: &Path) {
         self.omitted += 1;
-        let segments = path.split('.');
-        match &mut self.omitted_prefix {
-            None => self.omitted_prefix = Some(segments.map(str::to_owned).collect()),
-            Some(prefix) => {
-                let shared = prefix
-                    .iter()
-                    .zip(segments)
-                    .take_while(|(a, b)| a.as_str() == *b)
-                    .count();
-                prefix.truncate(shared);
-            }
-        }
+        self.omitted_prefix = Some(match self.omitted_prefix.take() {
+            None => path.clone(),
+            Some(prefix) => prefix.common_prefix(path),
+        });
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.kept.is_empty()
     }
 
-    /// The kept problems in source order, then the [`ProblemKind::Omitted`] entry if any.
-    pub(crate) fn finish(self) -> Problems {
-        let mut problems: Vec<Problem> = self
+    /// The kept problems in source order, then the [`DiagnosticKind::Omitted`] note if any.
+    pub(crate) fn finish(self) -> Diagnostics {
+        let mut problems: Vec<Diagnostic> = self
             .kept
             .into_sorted_vec()
             .into_iter()
@@ -113,22 +106,22 @@ impl ProblemCollector {
             .collect();
         if self.omitted > 0 {
             let count = self.omitted;
-            problems.push(Problem {
-                kind: ProblemKind::Omitted { count },
-                path: self.omitted_prefix.unwrap_or_default().join("."),
-                position: None,
-                message: format!(
-                    "{count} more problem{} found and not collected",
-                    if count == 1 { " was" } else { "s were" }
-                ),
-                hint: Some(
+            problems.push(
+                Diagnostic::new(
+                    DiagnosticKind::Omitted { count },
+                    self.omitted_prefix.unwrap_or_default(),
+                    format!(
+                        "{count} more problem{} found and not collected",
+                        if count == 1 { " was" } else { "s were" }
+                    ),
+                )
+                .with_hint(
                     "fix the problems listed and check again, or raise the limit \
-                     (InputLimits::max_problems)"
-                        .into(),
+                     (InputLimits::max_problems)",
                 ),
-            });
+            );
         }
-        Problems(problems)
+        Diagnostics::from_vec(problems)
     }
 }
 
@@ -136,14 +129,9 @@ impl ProblemCollector {
 mod tests {
     use super::*;
 
-    fn at(path: &str, line: Option<usize>) -> Problem {
-        Problem {
-            kind: ProblemKind::OutOfRange,
-            path: path.to_owned(),
-            position: line.map(|line| Position { line, column: 1 }),
-            message: String::new(),
-            hint: None,
-        }
+    fn at(path: &str, line: Option<usize>) -> Diagnostic {
+        Diagnostic::new(DiagnosticKind::OutOfRange, path.parse().unwrap(), "")
+            .at(line.map(|line| Position { line, column: 1 }))
     }
 
     #[test]
@@ -160,11 +148,11 @@ mod tests {
             collector.push(at(path, line));
         }
         let problems = collector.finish();
-        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        let paths: Vec<String> = problems.iter().map(|p| p.path().to_string()).collect();
         assert_eq!(paths, ["a.b.1", "a.b.2", "a.b.5", "a"]);
         assert_eq!(
-            problems.as_slice()[3].kind,
-            ProblemKind::Omitted { count: 3 }
+            problems.as_slice()[3].kind(),
+            DiagnosticKind::Omitted { count: 3 }
         );
         assert_eq!(problems.total(), 6);
         assert!(problems.to_string().starts_with("6 problems in the input"));

@@ -41,9 +41,9 @@
 //! let validated = PackInput::from_yaml_str(text)?.resolve(&macros)?;
 //! assert!(validated.warnings.is_empty());
 //! let config = validated.config;
-//! assert_eq!(config.service.service_type, ServiceType::NodePort);
-//! assert_eq!(config.service.https.node_port.get(), 31443);
-//! assert_eq!(config.storage.total_gb(), 160);
+//! assert_eq!(config.service().service_type(), ServiceType::NodePort);
+//! assert_eq!(config.service().https().node_port().get(), 31443);
+//! assert_eq!(config.storage().total_gb(), 160);
 //! assert_eq!(config.cluster_namespace(), "cluster-edge-01");
 //!
 //! // Credentials: nothing provided and no existing secrets, so generated. A seed makes every
@@ -68,8 +68,8 @@
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
 //!
-//! Invalid input yields [`Error::Invalid`] holding every [`Problem`] at once, each with its
-//! dotted path, source position, message and hint. Secrets (the password, private keys, macro
+//! Invalid input yields [`Error::Invalid`] holding every problem at once, each a
+//! [`Diagnostic`] with its [`Path`], source position, message and hint. Secrets (the password, private keys, macro
 //! values, Harbor's internal credentials) are [`SecretString`]s: redacted in `Debug`, `Display`
 //! and errors; the rendered Secrets carry them base64-encoded, as Kubernetes wants, and no
 //! credential is ever in the Helm values.
@@ -100,13 +100,16 @@
 pub mod certificate;
 mod collector;
 pub mod credentials;
+mod diagnostic;
 mod error;
 pub mod input;
+mod macros;
 pub mod model;
-pub mod node;
 pub mod output;
+mod path;
 pub mod preflight;
 pub mod render;
+pub use render::node;
 pub mod schema;
 mod secret;
 mod suggest;
@@ -116,18 +119,18 @@ pub use certificate::CertificateSummary;
 pub use credentials::{
     CredentialCheck, Credentials, ExistingSecrets, Generator, InternalCredential,
     InternalCredentials, InternalOrigins, Origin, Provenance, ReissueReason, Rotatable, Rotation,
-    TlsMaterial,
+    Timestamp, TimestampError, TlsMaterial,
 };
-pub use error::{
-    CredentialErrorKind, Error, ErrorKind, Position, Problem, ProblemKind, Problems, Result,
-    Warning, WarningKind,
-};
-pub use input::{DocumentForm, InputLimits, MacroScope, Macros, PackInput};
+pub use diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Position, Severity};
+pub use error::{CredentialErrorKind, Error, ErrorKind, Result};
+pub use input::{DocumentForm, InputLimits, PackInput};
+pub use macros::{MacroScope, Macros};
 pub use model::{
     AdminPassword, Auth, Cluster, ClusterUid, Config, EffectiveParameters, Gigabytes, Metrics,
     NodePortRange, Port, PortPair, ProvidedCerts, Service, ServiceType, Storage,
 };
-pub use output::{Bundle, Format, ObjectKind, OwnedFile, RenderedObject, WriteOptions};
-pub use render::{RenderOptions, Renderer, Target};
+pub use output::{OwnedFile, WriteOptions};
+pub use path::{Path, PathSyntaxError, Segment};
+pub use render::{Bundle, Format, ObjectKind, RenderOptions, RenderedObject, Renderer, Target};
 pub use secret::SecretString;
 pub use validation::Validated;

@@ -403,7 +403,7 @@ fn an_existing_robot_secret_harbor_would_refuse_is_an_error_naming_secret_and_ke
         .expect_err("Harbor's rule");
     let message = error.to_string();
     assert!(
-        message.contains("secret harbor/harbor-pull-robot, key HARBOR_ROBOT_SECRET"),
+        message.contains(r#"secrets["harbor/harbor-pull-robot"].data.HARBOR_ROBOT_SECRET"#),
         "{message}"
     );
     assert!(message.contains("upper-case"), "{message}");
@@ -416,7 +416,7 @@ fn a_bad_image_reference_is_refused_with_its_path() {
         .problems()
         .and_then(|problems| problems.iter().next())
         .expect("a problem");
-    assert_eq!(problem.path, "bootstrap.image");
+    assert_eq!(problem.path(), "bootstrap.image");
 }
 
 #[test]

@@ -6,8 +6,7 @@ mod support;
 use time::{Duration, OffsetDateTime};
 
 use harbor_edge::{
-    CredentialErrorKind, Credentials, Error, Generator, Macros, Origin, PackInput, ProblemKind,
-    WarningKind,
+    CredentialErrorKind, Credentials, DiagnosticKind, Error, Generator, Macros, Origin, PackInput,
 };
 use support::{Fixture, config, shared_internal, with_certs};
 
@@ -191,9 +190,9 @@ fn certificate_without_key_is_a_validation_problem() {
     let problems = error.problems().expect("a validation error");
     let problem = problems
         .iter()
-        .find(|p| p.kind == ProblemKind::IncompleteCertificate)
+        .find(|p| p.kind() == DiagnosticKind::IncompleteCertificate)
         .expect("an incomplete-certificate problem");
-    assert_eq!(problem.path, KEY);
+    assert_eq!(problem.path(), KEY);
 }
 
 #[test]
@@ -205,9 +204,9 @@ fn provided_certificate_expiring_within_30_days_warns() {
     }
     .build();
     let credentials = resolve(&with_certs(config("10.10.1.5", &[]), &cert, &key, None)).unwrap();
-    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind).collect();
-    assert_eq!(kinds, [WarningKind::CertificateExpiresSoon]);
-    assert_eq!(credentials.warnings[0].path, CERT);
+    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind()).collect();
+    assert_eq!(kinds, [DiagnosticKind::CertificateExpiresSoon]);
+    assert_eq!(credentials.warnings[0].path(), CERT);
 }
 
 #[test]

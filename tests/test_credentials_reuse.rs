@@ -3,11 +3,9 @@
 
 mod support;
 
-use time::{Duration, OffsetDateTime};
-
 use harbor_edge::{
-    CredentialErrorKind, Credentials, Error, ExistingSecrets, Generator, Origin, ReissueReason,
-    WarningKind,
+    CredentialErrorKind, Credentials, DiagnosticKind, Error, ExistingSecrets, Generator, Origin,
+    ReissueReason, Timestamp,
 };
 use support::{config, openssl, secrets_yaml, shared_internal, with_password};
 
@@ -63,7 +61,7 @@ fn a_changed_vip_reissues_the_server_certificate_from_the_same_ca() {
         second
             .warnings
             .iter()
-            .any(|w| w.kind == WarningKind::CertificateReissued)
+            .any(|w| w.kind() == DiagnosticKind::CertificateReissued)
     );
 
     // The reissued certificate carries the new VIP and chains to the old CA.
@@ -96,7 +94,7 @@ fn an_expiring_certificate_of_an_expiring_ca_needs_a_rotation() {
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&config, &first)).unwrap();
     // Nine years and eleven months on, the server certificate ends within 30 days; so does
     // the CA, which cannot issue a replacement: only --rotate ca replaces it.
-    let later = OffsetDateTime::now_utc() + Duration::days(3650 - 20);
+    let later = Timestamp::now().plus_days(3650 - 20).expect("in range");
     let mut generator = Generator::system().with_check_time(later);
     let error = Credentials::resolve(&config, Some(&existing), &mut generator).unwrap_err();
     assert_eq!(
@@ -201,8 +199,8 @@ stringData: {HARBOR_ADMIN_PASSWORD: Existing0Password}
         Credentials::resolve(&config, Some(&existing), &mut Generator::system()).unwrap();
     assert_eq!(credentials.admin_password.expose(), "Parameter1Password");
     assert_eq!(credentials.provenance.password, Origin::Provided);
-    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind).collect();
-    assert_eq!(kinds, [WarningKind::PasswordDiffers]);
+    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind()).collect();
+    assert_eq!(kinds, [DiagnosticKind::PasswordDiffers]);
 }
 
 #[test]
@@ -212,7 +210,7 @@ fn unreadable_existing_secrets_name_the_secret_and_key() {
     match ExistingSecrets::from_yaml_str(text) {
         Err(Error::Credentials { kind, path, .. }) => {
             assert_eq!(kind, CredentialErrorKind::InvalidExistingSecret);
-            assert_eq!(path, "secret harbor/harbor-tls, key tls.key");
+            assert_eq!(path, r#"secrets["harbor/harbor-tls"].data["tls.key"]"#);
         }
         other => panic!("expected an error, got {other:?}"),
     }

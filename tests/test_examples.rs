@@ -13,9 +13,8 @@ use base64::engine::general_purpose::STANDARD;
 use harbor_edge::credentials::{Credentials, Generator, ROBOT_SECRET_SECRET};
 use harbor_edge::node::{MirrorLayout, NodeOptions};
 use harbor_edge::render::{RenderOptions, Renderer, Target};
-use harbor_edge::{Config, ObjectKind, RenderedObject};
+use harbor_edge::{Config, ObjectKind, RenderedObject, Timestamp};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 
 /// The bootstrap script's key in its ConfigMap.
 const SCRIPT_KEY: &str = "harbor-bootstrap.py";
@@ -27,7 +26,7 @@ const SEED: u64 = 20_250_101;
 fn example(path: &std::path::Path) -> (Config, Credentials) {
     let config = common::example_config(path);
     // 2025-01-01T00:00:00Z
-    let not_before = OffsetDateTime::from_unix_timestamp(1_735_689_600).expect("a valid time");
+    let not_before = Timestamp::from_unix_seconds(1_735_689_600).expect("a valid time");
     let mut generator = Generator::reproducible(SEED, Some(not_before));
     let credentials = Credentials::resolve(&config, None, &mut generator)
         .unwrap_or_else(|error| panic!("{}: {error}", path.display()));

@@ -544,48 +544,80 @@ fn run(case: &Case, input: &Path) -> (i32, String, String) {
     }
 }
 
+/// What is wrong with one case's run, if anything.
+fn check(case: &Case, dir: &Path) -> Option<String> {
+    let input = input_path(&case.source, dir);
+    let (exit, stdout, stderr) = run(case, &input);
+    let mut wrong = Vec::new();
+    if exit != case.exit {
+        wrong.push(format!("exit {exit}, expected {}", case.exit));
+    }
+    for fragment in case.stdout {
+        if !stdout.contains(fragment) {
+            wrong.push(format!("stdout lacks {fragment:?}"));
+        }
+    }
+    for fragment in case.stderr {
+        if !stderr.contains(fragment) {
+            wrong.push(format!("stderr lacks {fragment:?}"));
+        }
+    }
+    for fragment in case.stderr_lacks.iter().chain(NEVER) {
+        if stderr.contains(fragment) {
+            wrong.push(format!("stderr holds {fragment:?}"));
+        }
+    }
+    if stderr.len() > case.max_stderr {
+        wrong.push(format!(
+            "stderr has {} bytes, at most {} expected",
+            stderr.len(),
+            case.max_stderr
+        ));
+    }
+    (!wrong.is_empty()).then(|| {
+        let shown: String = stderr.chars().take(2000).collect();
+        format!(
+            "{}: {}\n--- stderr ---\n{shown}",
+            case.name,
+            wrong.join("; ")
+        )
+    })
+}
+
+/// The cases run as separate processes, as many at a time as there are cores; failures are
+/// listed in the table's order.
 #[test]
 fn every_input_case_gets_its_exit_code_and_message() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut failures = Vec::new();
-    for case in CASES {
-        let input = input_path(&case.source, dir.path());
-        let (exit, stdout, stderr) = run(case, &input);
-        let mut wrong = Vec::new();
-        if exit != case.exit {
-            wrong.push(format!("exit {exit}, expected {}", case.exit));
-        }
-        for fragment in case.stdout {
-            if !stdout.contains(fragment) {
-                wrong.push(format!("stdout lacks {fragment:?}"));
-            }
-        }
-        for fragment in case.stderr {
-            if !stderr.contains(fragment) {
-                wrong.push(format!("stderr lacks {fragment:?}"));
-            }
-        }
-        for fragment in case.stderr_lacks.iter().chain(NEVER) {
-            if stderr.contains(fragment) {
-                wrong.push(format!("stderr holds {fragment:?}"));
-            }
-        }
-        if stderr.len() > case.max_stderr {
-            wrong.push(format!(
-                "stderr has {} bytes, at most {} expected",
-                stderr.len(),
-                case.max_stderr
-            ));
-        }
-        if !wrong.is_empty() {
-            let shown: String = stderr.chars().take(2000).collect();
-            failures.push(format!(
-                "{}: {}\n--- stderr ---\n{shown}",
-                case.name,
-                wrong.join("; ")
-            ));
-        }
-    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut failures: Vec<(usize, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut found = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(case) = CASES.get(index) else {
+                            return found;
+                        };
+                        // Each case writes what it generates into a folder of its own.
+                        let own = dir.path().join(index.to_string());
+                        std::fs::create_dir(&own).expect("case folder");
+                        if let Some(failure) = check(case, &own) {
+                            found.push((index, failure));
+                        }
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a worker panicked"))
+            .collect()
+    });
+    failures.sort();
+    let failures: Vec<String> = failures.into_iter().map(|(_, failure)| failure).collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 

@@ -15,8 +15,9 @@ use harbor_edge::credentials::{
     SECRET_VALUES_SECRET,
 };
 use harbor_edge::render::Target;
-use harbor_edge::{CredentialErrorKind, Error, Origin, WarningKind};
-use time::{Duration, OffsetDateTime};
+use harbor_edge::{CredentialErrorKind, DiagnosticKind, Error, Origin, Timestamp};
+
+const DAY: i64 = 86_400;
 
 use InternalCredential as C;
 
@@ -391,9 +392,10 @@ fn the_database_password_is_read_from_either_secret() {
 fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
     let seeded = common::seeded();
     // The shared certificate ends 2035-01-01; twenty days before, it must be reissued.
-    let now = OffsetDateTime::from_unix_timestamp(2_051_222_400).unwrap() - Duration::days(20);
+    let now = Timestamp::from_unix_seconds(2_051_222_400 - 20 * DAY).unwrap();
     let mut generator =
-        Generator::reproducible(5, Some(now - Duration::minutes(1))).with_check_time(now);
+        Generator::reproducible(5, Timestamp::from_unix_seconds(now.unix_seconds() - 60))
+            .with_check_time(now);
     let credentials = Credentials::resolve(
         &common::minimal_config(),
         Some(common::internal_existing()),
@@ -411,12 +413,12 @@ fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
     let warning = credentials
         .warnings
         .iter()
-        .find(|warning| warning.kind == WarningKind::TokenCertificateReissued)
+        .find(|warning| warning.kind() == DiagnosticKind::TokenCertificateReissued)
         .expect("a warning says so");
     assert!(
-        warning.path.contains("harbor-core-token"),
+        warning.path().to_string().contains("harbor-core-token"),
         "{}",
-        warning.path
+        warning.path()
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -437,11 +439,11 @@ fn an_expiring_token_certificate_is_reissued_from_the_same_key() {
 
     // A month and more before the end, the certificate is kept as it is. (The password and
     // TLS are generated: the validity start must give certificates good for a year then.)
-    let earlier = now - Duration::days(40);
+    let earlier = now.plus_days(-40).unwrap();
     let credentials = Credentials::resolve(
         &common::minimal_config(),
         Some(common::internal_existing()),
-        &mut Generator::reproducible(5, Some(earlier - Duration::minutes(1)))
+        &mut Generator::reproducible(5, Timestamp::from_unix_seconds(earlier.unix_seconds() - 60))
             .with_check_time(earlier),
     )
     .expect("credentials");
@@ -468,8 +470,8 @@ fn existing_secrets_without_internal_credentials_earn_a_warning() {
         &mut Generator::reproducible(common::SHARED_SEED, None),
     )
     .expect("credentials");
-    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind).collect();
-    assert_eq!(kinds, [WarningKind::InternalCredentialsGenerated]);
+    let kinds: Vec<_> = credentials.warnings.iter().map(|w| w.kind()).collect();
+    assert_eq!(kinds, [DiagnosticKind::InternalCredentialsGenerated]);
 
     let existing = existing_with(&tls_only);
     let credentials = resolve_with(&existing).expect("credentials");
@@ -502,7 +504,13 @@ fn a_secret_key_of_the_wrong_length_is_an_error_naming_the_secret_and_key() {
         let existing = existing_with(&secret_doc("harbor", name, &entries));
         let (kind, path) = expect_error(resolve_with(&existing), tampered);
         assert_eq!(kind, CredentialErrorKind::InvalidExistingSecret, "{which}");
-        assert_eq!(path, format!("secret harbor/{name}, key {}", which.key()));
+        assert_eq!(
+            path,
+            format!(
+                r#"secrets["harbor/{name}"].data{}"#,
+                key_segment(which.key())
+            )
+        );
     }
 }
 
@@ -535,7 +543,7 @@ fn an_htpasswd_line_that_does_not_match_the_password_is_an_error() {
         let (_, path) = expect_error(resolve_with(&existing), other_password);
         assert_eq!(
             path,
-            format!("secret harbor/{REGISTRY_CREDENTIALS_SECRET}, key REGISTRY_HTPASSWD")
+            format!(r#"secrets["harbor/{REGISTRY_CREDENTIALS_SECRET}"].data.REGISTRY_HTPASSWD"#)
         );
     }
     // A line without its password cannot be checked.
@@ -545,7 +553,7 @@ fn an_htpasswd_line_that_does_not_match_the_password_is_an_error() {
         &[("REGISTRY_HTPASSWD", value(seeded, C::RegistryHtpasswd))],
     ));
     let (_, path) = expect_error(resolve_with(&existing), value(seeded, C::RegistryPassword));
-    assert!(path.ends_with("key REGISTRY_PASSWD"), "{path}");
+    assert!(path.ends_with(".data.REGISTRY_PASSWD"), "{path}");
 }
 
 #[test]
@@ -561,7 +569,7 @@ fn a_recorded_digest_does_not_cover_a_changed_pair() {
     let existing = ExistingSecrets::from_yaml_str(&tampered).unwrap();
     let (kind, path) = expect_error(resolve_with(&existing), other);
     assert_eq!(kind, CredentialErrorKind::KeyMismatch);
-    assert!(path.ends_with("key REGISTRY_HTPASSWD"), "{path}");
+    assert!(path.ends_with(".data.REGISTRY_HTPASSWD"), "{path}");
 }
 
 fn base64_of(text: &str) -> String {
@@ -587,7 +595,7 @@ fn a_token_certificate_of_another_key_or_a_pkcs8_key_is_an_error() {
     assert_eq!(kind, CredentialErrorKind::KeyMismatch);
     assert_eq!(
         path,
-        format!("secret harbor/{CORE_TOKEN_SECRET}, key tls.key")
+        format!(r#"secrets["harbor/{CORE_TOKEN_SECRET}"].data["tls.key"]"#)
     );
 
     // The right key as PKCS#8: Harbor core cannot load it.
@@ -604,7 +612,7 @@ fn a_token_certificate_of_another_key_or_a_pkcs8_key_is_an_error() {
     ));
     let (kind, path) = expect_error(resolve_with(&existing), &pkcs8[40..80]);
     assert_eq!(kind, CredentialErrorKind::UnsupportedKey);
-    assert!(path.ends_with("key tls.key"), "{path}");
+    assert!(path.ends_with(r#".data["tls.key"]"#), "{path}");
 
     // Half a pair.
     let existing = existing_with(&secret_doc(
@@ -614,7 +622,7 @@ fn a_token_certificate_of_another_key_or_a_pkcs8_key_is_an_error() {
     ));
     let (kind, path) = expect_error(resolve_with(&existing), &key[40..80]);
     assert_eq!(kind, CredentialErrorKind::InvalidExistingSecret);
-    assert!(path.ends_with("key tls.key"), "{path}");
+    assert!(path.ends_with(r#".data["tls.key"]"#), "{path}");
 }
 
 #[test]
@@ -629,7 +637,7 @@ fn two_disagreeing_database_passwords_are_an_error() {
     assert_eq!(kind, CredentialErrorKind::KeyMismatch);
     assert_eq!(
         path,
-        format!("secret kube-system/{SECRET_VALUES_SECRET}, key {SECRET_VALUES_KEY}")
+        format!(r#"secrets["kube-system/{SECRET_VALUES_SECRET}"].data["{SECRET_VALUES_KEY}"]"#)
     );
     let broken = existing_with(&secret_doc(
         "kube-system",
@@ -638,4 +646,17 @@ fn two_disagreeing_database_passwords_are_an_error() {
     ));
     let (kind, _) = expect_error(resolve_with(&broken), "Broken-Passw0rd");
     assert_eq!(kind, CredentialErrorKind::InvalidExistingSecret);
+}
+
+/// How a path names the Secret key `key`: `.name`, or `["name.ext"]` for a key that is not a
+/// plain word.
+fn key_segment(key: &str) -> String {
+    if key
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        format!(".{key}")
+    } else {
+        format!("[\"{key}\"]")
+    }
 }

@@ -1,6 +1,6 @@
 //! Macros (SPEC 2.4): precedence, undefined names, and no value in any error text.
 
-use harbor_edge::{Error, MacroScope, Macros, PackInput, ProblemKind};
+use harbor_edge::{DiagnosticKind, Error, MacroScope, Macros, PackInput};
 
 const DOC: &str = "\
 harbor-config:
@@ -32,7 +32,13 @@ fn password(macros: &Macros) -> String {
         .resolve(macros)
         .unwrap()
         .config;
-    config.auth.password.unwrap().secret().expose().to_owned()
+    config
+        .auth()
+        .password()
+        .unwrap()
+        .secret()
+        .expose()
+        .to_owned()
 }
 
 #[test]
@@ -52,9 +58,9 @@ fn whole_value_macros_take_the_type_the_parameter_needs() {
         .resolve(&macros())
         .unwrap()
         .config;
-    assert_eq!(config.service.https.node_port.get(), 31443);
-    assert_eq!(config.cluster.uid.as_str(), "edge-42");
-    assert_eq!(config.cluster.vip.to_string(), "10.1.2.3");
+    assert_eq!(config.service().https().node_port().get(), 31443);
+    assert_eq!(config.cluster().uid().as_str(), "edge-42");
+    assert_eq!(config.cluster().vip().to_string(), "10.1.2.3");
 }
 
 #[test]
@@ -74,15 +80,15 @@ fn undefined_macro_names_the_macro_and_path_and_no_value() {
     };
     let undefined: Vec<_> = problems
         .iter()
-        .filter(|p| p.kind == ProblemKind::UndefinedMacro)
+        .filter(|p| p.kind() == DiagnosticKind::UndefinedMacro)
         .collect();
     assert_eq!(undefined.len(), 2, "{problems:#?}");
     let password = undefined
         .iter()
-        .find(|p| p.path == "harbor-config.auth.password")
+        .find(|p| p.path() == "harbor-config.auth.password")
         .unwrap();
-    assert!(password.message.contains("harbor_password"));
-    assert_eq!(password.position.unwrap().line, 3);
+    assert!(password.message().contains("harbor_password"));
+    assert_eq!(password.position().unwrap().line, 3);
     for text in [
         error.to_string(),
         format!("{error:?}"),

@@ -341,8 +341,8 @@ fn a_host_harbor_cannot_name_is_refused_with_its_path() {
         .problems()
         .and_then(|problems| problems.iter().next())
         .expect("a validation problem");
-    assert_eq!(problem.path, "node.mirrors.0");
-    assert!(problem.message.contains("Harbor name"), "{error}");
+    assert_eq!(problem.path(), "node.mirrors[0]");
+    assert!(problem.message().contains("Harbor name"), "{error}");
 }
 
 #[test]

@@ -132,6 +132,36 @@ fn template_rendering_broken_yaml_fails_the_self_check() {
 }
 
 #[test]
+fn template_whose_text_could_mean_something_else_fails_the_self_check() {
+    // A repeated key (parsers disagree on which wins), an alias standing for the name, a tag
+    // and a key that is not a string: each fails, whatever the values read as.
+    let head = "apiVersion: v1\nkind: Namespace\nmetadata:\n";
+    let cases = [
+        (
+            format!("{head}  name: other\n  name: {{{{ name | yaml }}}}\n"),
+            "repeats a mapping key",
+        ),
+        (
+            format!("x: &n {{{{ name | yaml }}}}\n{head}  name: *n\n"),
+            "anchor, alias or tag",
+        ),
+        (
+            format!("{head}  name: !!str {{{{ name | yaml }}}}\n"),
+            "anchor, alias or tag",
+        ),
+        (
+            format!("{head}  name: {{{{ name | yaml }}}}\n  1: one\n"),
+            "no JSON form",
+        ),
+    ];
+    for (namespace, reason) in cases {
+        let dir = override_dir(&[("namespace.yaml.j2", &namespace)]);
+        let message = assert_self_check_error(render_with(&dir), "namespace.yaml.j2");
+        assert!(message.contains(reason), "{namespace}: {message}");
+    }
+}
+
+#[test]
 fn template_changing_identity_or_values_fails_the_self_check() {
     let cases = [
         (

@@ -5,8 +5,8 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use harbor_edge::preflight::{self, Finding, FindingKind, Inventory, PreflightReport, Severity};
-use harbor_edge::{Config, Error, Macros, PackInput};
+use harbor_edge::preflight::{self, Inventory, PreflightReport};
+use harbor_edge::{Config, Diagnostic, DiagnosticKind, Error, Macros, PackInput, Severity};
 
 const NODE_OK: &str = "{name: ok, cpus: 4, memory: 16Gi, architecture: amd64}";
 const CLASS_OK: &str = "{name: local-path, provisioner: rancher.io/local-path, default: true}";
@@ -40,8 +40,12 @@ fn inventory_of(nodes: &[&str], classes: &[&str], args: &str) -> Inventory {
     ))
 }
 
-fn findings_of(report: &PreflightReport, kind: FindingKind) -> Vec<&Finding> {
-    report.findings.iter().filter(|f| f.kind == kind).collect()
+fn findings_of(report: &PreflightReport, kind: DiagnosticKind) -> Vec<&Diagnostic> {
+    report
+        .findings()
+        .iter()
+        .filter(|f| f.kind() == kind)
+        .collect()
 }
 
 fn check_nodes(nodes: &[&str]) -> PreflightReport {
@@ -56,7 +60,7 @@ fn clean_inventories_pass_with_default_parameters() {
     ] {
         let text = std::fs::read_to_string(file(path)).expect("fixture exists");
         let report = preflight::check(&default_config(), &inventory(&text));
-        assert_eq!(report.findings, Vec::new(), "{path}");
+        assert_eq!(report.findings(), [], "{path}");
         assert!(!report.has_errors());
     }
 }
@@ -64,10 +68,10 @@ fn clean_inventories_pass_with_default_parameters() {
 #[test]
 fn rule_no_nodes() {
     let report = preflight::check(&default_config(), &inventory_of(&[], &[CLASS_OK], "[]"));
-    let found = findings_of(&report, FindingKind::NoNodes);
+    let found = findings_of(&report, DiagnosticKind::NoNodes);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].path, "nodes");
-    assert_eq!(found[0].severity, Severity::Error);
+    assert_eq!(found[0].path(), "nodes");
+    assert_eq!(found[0].severity(), Severity::Error);
 }
 
 #[test]
@@ -79,16 +83,16 @@ fn rule_too_few_cpus_per_node() {
         "{name: exact, cpus: 4000m, memory: 16Gi, architecture: amd64}",
         "{name: text, cpus: \"4\", memory: 16Gi, architecture: amd64}",
     ]);
-    let found = findings_of(&report, FindingKind::TooFewCpus);
-    let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+    let found = findings_of(&report, DiagnosticKind::TooFewCpus);
+    let paths: Vec<String> = found.iter().map(|f| f.path().to_string()).collect();
     assert_eq!(paths, ["nodes[1].cpus", "nodes[2].cpus"]);
-    assert!(found.iter().all(|f| f.severity == Severity::Error));
+    assert!(found.iter().all(|f| f.severity() == Severity::Error));
     assert!(
-        found[0].message.contains("`small` has 2 CPUs"),
+        found[0].message().contains("`small` has 2 CPUs"),
         "{}",
         found[0]
     );
-    assert!(found[1].message.contains("3.999 CPUs"), "{}", found[1]);
+    assert!(found[1].message().contains("3.999 CPUs"), "{}", found[1]);
     assert!(report.has_errors());
 }
 
@@ -104,10 +108,10 @@ fn rule_too_little_memory_reads_8_gb_as_decimal() {
         "{name: kubelet-style, cpus: 4, memory: 7990056Ki, architecture: amd64}",
         "{name: eight-gib, cpus: 4, memory: 8192Mi, architecture: amd64}",
     ]);
-    let found = findings_of(&report, FindingKind::TooLittleMemory);
-    let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+    let found = findings_of(&report, DiagnosticKind::TooLittleMemory);
+    let paths: Vec<String> = found.iter().map(|f| f.path().to_string()).collect();
     assert_eq!(paths, ["nodes[0].memory", "nodes[1].memory"]);
-    assert!(found[0].message.contains("7.00 GiB"), "{}", found[0]);
+    assert!(found[0].message().contains("7.00 GiB"), "{}", found[0]);
     assert_eq!(preflight::MIN_NODE_MEMORY_BYTES, 8_000_000_000);
 }
 
@@ -120,10 +124,10 @@ fn rule_architecture_is_amd64_only() {
         "{name: upper, cpus: 4, memory: 16Gi, architecture: AMD64}",
         "{name: old, cpus: 4, memory: 16Gi, architecture: \"386\"}",
     ]);
-    let found = findings_of(&report, FindingKind::UnsupportedArchitecture);
-    let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+    let found = findings_of(&report, DiagnosticKind::UnsupportedArchitecture);
+    let paths: Vec<String> = found.iter().map(|f| f.path().to_string()).collect();
     assert_eq!(paths, ["nodes[1].architecture", "nodes[4].architecture"]);
-    assert!(found[0].message.contains("arm64"));
+    assert!(found[0].message().contains("arm64"));
 }
 
 #[test]
@@ -132,18 +136,18 @@ fn rule_no_storage_class() {
     let empty = inventory_of(&[NODE_OK], &[], "[]");
     for inventory in [absent, empty] {
         let report = preflight::check(&default_config(), &inventory);
-        let found = findings_of(&report, FindingKind::NoStorageClass);
+        let found = findings_of(&report, DiagnosticKind::NoStorageClass);
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].path, "storageClasses");
-        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].path(), "storageClasses");
+        assert_eq!(found[0].severity(), Severity::Error);
         // The follow-up rules stay quiet when there is no class at all.
-        assert_eq!(report.findings.len(), 1, "{report}");
+        assert_eq!(report.findings().len(), 1, "{report}");
     }
     let report = preflight::check(
         &default_config(),
         &inventory_of(&[NODE_OK], &[CLASS_OK], "[]"),
     );
-    assert!(findings_of(&report, FindingKind::NoStorageClass).is_empty());
+    assert!(findings_of(&report, DiagnosticKind::NoStorageClass).is_empty());
 }
 
 #[test]
@@ -153,16 +157,16 @@ fn rule_storage_class_not_found() {
         &config_with("{storage: {storageClass: fast-ssd}}"),
         &inventory,
     );
-    let found = findings_of(&report, FindingKind::StorageClassNotFound);
+    let found = findings_of(&report, DiagnosticKind::StorageClassNotFound);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].path, "harbor-config.storage.storageClass");
-    assert!(found[0].hint.contains("local-path"));
+    assert_eq!(found[0].path(), "harbor-config.storage.storageClass");
+    assert!(found[0].hint().unwrap().contains("local-path"));
 
     let report = preflight::check(
         &config_with("{storage: {storageClass: local-path}}"),
         &inventory,
     );
-    assert!(report.findings.is_empty(), "{report}");
+    assert!(report.findings().is_empty(), "{report}");
 }
 
 #[test]
@@ -170,9 +174,9 @@ fn rule_no_default_storage_class() {
     let class = "{name: local-path, provisioner: rancher.io/local-path}";
     let inventory = inventory_of(&[NODE_OK], &[class], "[]");
     let report = preflight::check(&default_config(), &inventory);
-    let found = findings_of(&report, FindingKind::NoDefaultStorageClass);
+    let found = findings_of(&report, DiagnosticKind::NoDefaultStorageClass);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].severity, Severity::Warning);
+    assert_eq!(found[0].severity(), Severity::Warning);
     assert!(!report.has_errors());
 
     // Naming the class in the parameters makes the default irrelevant.
@@ -180,7 +184,7 @@ fn rule_no_default_storage_class() {
         &config_with("{storage: {storageClass: local-path}}"),
         &inventory,
     );
-    assert!(report.findings.is_empty(), "{report}");
+    assert!(report.findings().is_empty(), "{report}");
 }
 
 #[test]
@@ -192,8 +196,8 @@ fn rule_longhorn_storage_class_warns() {
         "{name: longhorn-static, provisioner: example.com/static}",
     ];
     let report = preflight::check(&default_config(), &inventory_of(&[NODE_OK], &classes, "[]"));
-    let found = findings_of(&report, FindingKind::LonghornStorageClass);
-    let paths: Vec<&str> = found.iter().map(|f| f.path.as_str()).collect();
+    let found = findings_of(&report, DiagnosticKind::LonghornStorageClass);
+    let paths: Vec<String> = found.iter().map(|f| f.path().to_string()).collect();
     assert_eq!(
         paths,
         [
@@ -202,7 +206,7 @@ fn rule_longhorn_storage_class_warns() {
             "storageClasses[3]"
         ]
     );
-    assert!(found.iter().all(|f| f.severity == Severity::Warning));
+    assert!(found.iter().all(|f| f.severity() == Severity::Warning));
     assert!(!report.has_errors());
 }
 
@@ -210,14 +214,14 @@ fn rule_longhorn_storage_class_warns() {
 fn rule_storage_below_recommended_warns() {
     let inventory = inventory_of(&[NODE_OK], &[CLASS_OK], "[]");
     let report = preflight::check(&config_with("{storage: {registry: 100}}"), &inventory);
-    let found = findings_of(&report, FindingKind::StorageBelowRecommended);
+    let found = findings_of(&report, DiagnosticKind::StorageBelowRecommended);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].path, "harbor-config.storage");
-    assert_eq!(found[0].severity, Severity::Warning);
-    assert!(found[0].message.contains("140 GB"), "{}", found[0]);
+    assert_eq!(found[0].path(), "harbor-config.storage");
+    assert_eq!(found[0].severity(), Severity::Warning);
+    assert!(found[0].message().contains("140 GB"), "{}", found[0]);
 
     let report = preflight::check(&default_config(), &inventory);
-    assert!(findings_of(&report, FindingKind::StorageBelowRecommended).is_empty());
+    assert!(findings_of(&report, DiagnosticKind::StorageBelowRecommended).is_empty());
 }
 
 #[test]
@@ -250,10 +254,10 @@ fn rule_always_pull_images_in_every_argument_form() {
             &default_config(),
             &inventory_of(&[NODE_OK], &[CLASS_OK], args),
         );
-        let found = findings_of(&report, FindingKind::AlwaysPullImages);
+        let found = findings_of(&report, DiagnosticKind::AlwaysPullImages);
         assert_eq!(found.len(), 1, "{args}: {report}");
-        assert_eq!(found[0].path, path);
-        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].path(), path);
+        assert_eq!(found[0].severity(), Severity::Error);
     }
     let clean = [
         "[--enable-admission-plugins=NodeRestriction]",
@@ -267,7 +271,7 @@ fn rule_always_pull_images_in_every_argument_form() {
             &default_config(),
             &inventory_of(&[NODE_OK], &[CLASS_OK], args),
         );
-        assert!(report.findings.is_empty(), "{args}: {report}");
+        assert!(report.findings().is_empty(), "{args}: {report}");
     }
 }
 
@@ -276,23 +280,23 @@ fn findings_carry_position_and_hint() {
     let text =
         std::fs::read_to_string(file("tests/inputs/inventory-errors.yaml")).expect("fixture");
     let report = preflight::check(&default_config(), &inventory(&text));
-    let kinds: Vec<FindingKind> = report.findings.iter().map(|f| f.kind).collect();
+    let kinds: Vec<DiagnosticKind> = report.findings().iter().map(|f| f.kind()).collect();
     assert_eq!(
         kinds,
         [
-            FindingKind::TooFewCpus,
-            FindingKind::TooLittleMemory,
-            FindingKind::UnsupportedArchitecture,
-            FindingKind::NoStorageClass,
-            FindingKind::AlwaysPullImages,
+            DiagnosticKind::TooFewCpus,
+            DiagnosticKind::TooLittleMemory,
+            DiagnosticKind::UnsupportedArchitecture,
+            DiagnosticKind::NoStorageClass,
+            DiagnosticKind::AlwaysPullImages,
         ]
     );
-    let memory = &report.findings[1];
-    assert_eq!(memory.path, "nodes[1].memory");
-    assert_eq!(memory.position.map(|p| p.line), Some(9));
-    assert!(!memory.hint.is_empty());
-    let always_pull = &report.findings[4];
-    assert_eq!(always_pull.position.map(|p| p.line), Some(14));
+    let memory = &report.findings()[1];
+    assert_eq!(memory.path(), "nodes[1].memory");
+    assert_eq!(memory.position().map(|p| p.line), Some(9));
+    assert!(!memory.hint().unwrap().is_empty());
+    let always_pull = &report.findings()[4];
+    assert_eq!(always_pull.position().map(|p| p.line), Some(14));
     assert!(
         report
             .to_string()
@@ -301,18 +305,16 @@ fn findings_carry_position_and_hint() {
 }
 
 #[test]
-fn into_result_fails_only_on_errors() {
+fn only_error_findings_fail_the_report() {
     let warnings_only =
         std::fs::read_to_string(file("tests/inputs/inventory-warnings.yaml")).expect("fixture");
     let report = preflight::check(&default_config(), &inventory(&warnings_only));
     assert_eq!(report.warnings().count(), 1);
-    assert!(report.into_result().is_ok());
+    assert!(!report.has_errors());
 
     let report = check_nodes(&["{name: pi, cpus: 4, memory: 16Gi, architecture: arm64}"]);
-    match report.into_result() {
-        Err(Error::Preflight(report)) => assert_eq!(report.errors().count(), 1),
-        other => panic!("expected Error::Preflight, got {other:?}"),
-    }
+    assert!(report.has_errors());
+    assert_eq!(report.errors().count(), 1);
 }
 
 #[test]

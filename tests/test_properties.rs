@@ -14,12 +14,22 @@ use std::sync::OnceLock;
 
 use harbor_edge::credentials::{Credentials, ExistingSecrets, Generator};
 use harbor_edge::render::Target;
-use harbor_edge::{Config, Error, MacroScope, Macros, PackInput, ProblemKind};
+use harbor_edge::{Config, DiagnosticKind, Error, MacroScope, Macros, PackInput};
 use proptest::prelude::*;
 use serde_yaml::Value;
 
-/// Cases per property.
-const CASES: u32 = 1000;
+/// Cases per property in a plain `cargo test`; `PROPTEST_CASES` sets another count (`.ci/run`
+/// runs 1000).
+const DEFAULT_CASES: u32 = 128;
+
+/// The configuration of every property: [`DEFAULT_CASES`], or `PROPTEST_CASES` when set.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(DEFAULT_CASES);
+    ProptestConfig::with_cases(cases)
+}
 
 /// Pieces that mean something to YAML, to minijinja or to a terminal.
 const PIECES: &[&str] = &[
@@ -175,8 +185,8 @@ fn only_macro_problems(error: &Error) -> bool {
     error.problems().is_some_and(|problems| {
         problems.iter().all(|problem| {
             matches!(
-                problem.kind,
-                ProblemKind::UndefinedMacro | ProblemKind::MalformedMacro
+                problem.kind(),
+                DiagnosticKind::UndefinedMacro | DiagnosticKind::MalformedMacro
             )
         })
     })
@@ -260,7 +270,7 @@ fn assert_storage_class(rendered: &[(Vec<Value>, Value)], class: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
+    #![proptest_config(config())]
 
     /// The renderer alone, with the password in hand-built credentials: every hostile string,
     /// template delimiters included, comes out exactly.
@@ -369,7 +379,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(CASES))]
+    #![proptest_config(config())]
 
     /// Generated credentials (no certificate provided) for any seed come out byte for byte.
     #[test]

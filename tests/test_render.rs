@@ -342,10 +342,7 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
              cluster: {uid: edge-01, vip: 10.10.1.5}\n",
             &macros,
         );
-        assert_eq!(
-            config.storage.storage_class.as_deref(),
-            Some(hostile.as_str())
-        );
+        assert_eq!(config.storage().storage_class(), Some(hostile.as_str()));
         let mut credentials = common::credentials_with_password(&hostile);
         credentials.tls.certificate_chain = format!("{hostile}cert");
         credentials.tls.private_key = format!("{hostile}key").into();

@@ -117,7 +117,8 @@ fn a_broken_override_template_names_the_template_and_writes_nothing() {
         "--out",
         target.to_str().unwrap(),
     ]);
-    assert_eq!(output.status.code(), Some(1));
+    // A template fault is not invalid input: the parameters are fine (exit 2, not 1).
+    assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("secret-tls.yaml.j2"), "{stderr}");
     assert!(!target.exists() || std::fs::read_dir(&target).unwrap().next().is_none());

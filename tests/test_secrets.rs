@@ -13,7 +13,7 @@ fn config_debug_does_not_contain_the_password() {
     let validated = input.resolve(&Macros::new()).unwrap();
     let config = &validated.config;
     assert_eq!(
-        config.auth.password.as_ref().unwrap().secret().expose(),
+        config.auth().password().unwrap().secret().expose(),
         SENTINEL
     );
     for shown in [

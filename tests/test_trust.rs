@@ -10,7 +10,8 @@ use std::path::Path;
 use std::process::Command;
 
 use harbor_edge::{
-    CredentialErrorKind, Credentials, Error, ExistingSecrets, Generator, Origin, WarningKind,
+    CredentialErrorKind, Credentials, DiagnosticKind, Error, ExistingSecrets, Generator, Origin,
+    Timestamp,
 };
 use support::{Fixture, TestCa, TestKey, config, openssl, pki, shared_internal, with_certs};
 use time::{Duration, OffsetDateTime};
@@ -355,7 +356,7 @@ fn judge(case: &Case, mode: &str, result: Result<Credentials, Error>, expect: Ex
                     credentials
                         .warnings
                         .iter()
-                        .any(|warning| warning.kind == WarningKind::CertificateReissued),
+                        .any(|warning| warning.kind() == DiagnosticKind::CertificateReissued),
                     "{label}: {:?}",
                     credentials.warnings
                 );
@@ -562,17 +563,17 @@ fn reproducible_validity_starts_outside_the_sane_range_are_refused_by_both() {
     }
     // A start inside the range passes, and the library says the same.
     let config = config(VIP, &[]);
-    let mut generator = Generator::reproducible(7, Some(OffsetDateTime::UNIX_EPOCH));
+    let mut generator = Generator::reproducible(7, Timestamp::from_unix_seconds(0));
     let error = Credentials::resolve(&config, Some(shared_internal()), &mut generator).unwrap_err();
     assert_eq!(
         error.credential_kind(),
         Some(CredentialErrorKind::ValidityStart)
     );
-    let recent = OffsetDateTime::now_utc() - Duration::days(30);
+    let recent = Timestamp::now().plus_days(-30);
     Credentials::resolve(
         &config,
         Some(shared_internal()),
-        &mut Generator::reproducible(7, Some(recent)),
+        &mut Generator::reproducible(7, recent),
     )
     .expect("a recent start is fine");
 }
@@ -591,10 +592,18 @@ fn an_existing_password_that_fails_the_policy_is_kept_with_a_warning() {
     let warning = credentials
         .warnings
         .iter()
-        .find(|warning| warning.kind == WarningKind::PasswordPolicy)
+        .find(|warning| warning.kind() == DiagnosticKind::ReusedPasswordPolicy)
         .expect("a warning");
-    assert!(warning.message.contains("8 to 128"), "{}", warning.message);
-    assert!(!warning.message.contains("short"), "{}", warning.message);
+    assert!(
+        warning.message().contains("8 to 128"),
+        "{}",
+        warning.message()
+    );
+    assert!(
+        !warning.message().contains("short"),
+        "{}",
+        warning.message()
+    );
 }
 
 #[test]

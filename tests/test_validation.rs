@@ -1,24 +1,23 @@
 //! Validation through the library: every problem at once, as values a caller can match on.
 
 use harbor_edge::{
-    DocumentForm, Error, Macros, PackInput, Position, Problem, ProblemKind, ServiceType,
-    WarningKind,
+    Diagnostic, DiagnosticKind, DocumentForm, Error, Macros, PackInput, Position, ServiceType,
 };
 
 const BAD: &str = include_str!("inputs/bad.yaml");
 
-fn problems(text: &str) -> Vec<Problem> {
+fn problems(text: &str) -> Vec<Diagnostic> {
     let input = PackInput::from_yaml_str(text).expect("the text is YAML");
     match input.resolve(&Macros::new()) {
-        Err(Error::Invalid(problems)) => problems.0,
+        Err(Error::Invalid(problems)) => problems.as_slice().to_vec(),
         other => panic!("expected Error::Invalid, got {other:?}"),
     }
 }
 
-fn find<'a>(problems: &'a [Problem], path: &str) -> &'a Problem {
+fn find<'a>(problems: &'a [Diagnostic], path: &str) -> &'a Diagnostic {
     problems
         .iter()
-        .find(|problem| problem.path == path)
+        .find(|problem| problem.path() == path)
         .unwrap_or_else(|| panic!("no problem at {path}: {problems:#?}"))
 }
 
@@ -28,43 +27,46 @@ fn reports_all_six_problems_of_the_bad_file_with_kind_path_and_line() {
     let expected = [
         (
             "harbor-config.auth.password",
-            ProblemKind::PasswordPolicy,
+            DiagnosticKind::PasswordPolicy,
             4,
         ),
         (
             "harbor-config.service.serviceTpye",
-            ProblemKind::UnknownKey,
+            DiagnosticKind::UnknownKey,
             6,
         ),
         (
             "harbor-config.service.harbor.https.nodePort",
-            ProblemKind::NodePortOutsideRange,
+            DiagnosticKind::NodePortOutsideRange,
             9,
         ),
         (
             "harbor-config.service.harbor.http.nodePort",
-            ProblemKind::DuplicateNodePort,
+            DiagnosticKind::DuplicateNodePort,
             11,
         ),
         (
             "harbor-config.storage.registry",
-            ProblemKind::InvalidSize,
+            DiagnosticKind::InvalidSize,
             13,
         ),
-        ("cluster.uid", ProblemKind::InvalidClusterUid, 15),
+        ("cluster.uid", DiagnosticKind::InvalidClusterUid, 15),
     ];
     assert_eq!(problems.len(), expected.len(), "{problems:#?}");
     for (path, kind, line) in expected {
         let problem = find(&problems, path);
-        assert_eq!(problem.kind, kind, "{path}");
-        assert_eq!(problem.position.map(|p| p.line), Some(line), "{path}");
-        assert!(problem.hint.is_some(), "{path} has a hint");
+        assert_eq!(problem.kind(), kind, "{path}");
+        assert_eq!(problem.position().map(|p| p.line), Some(line), "{path}");
+        assert!(problem.hint().is_some(), "{path} has a hint");
     }
     let typo = find(&problems, "harbor-config.service.serviceTpye");
-    assert_eq!(typo.position, Some(Position { line: 6, column: 5 }));
-    assert!(typo.hint.as_deref().unwrap().contains("`serviceType`"));
+    assert_eq!(typo.position(), Some(Position { line: 6, column: 5 }));
+    assert!(typo.hint().unwrap().contains("`serviceType`"));
     // Source order.
-    let lines: Vec<usize> = problems.iter().map(|p| p.position.unwrap().line).collect();
+    let lines: Vec<usize> = problems
+        .iter()
+        .map(|p| p.position().unwrap().line)
+        .collect();
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
 }
 
@@ -76,21 +78,21 @@ fn empty_harbor_config_gets_every_default() {
         .resolve(&Macros::new())
         .unwrap();
     let config = validated.config;
-    assert_eq!(config.service.service_type, ServiceType::NodePort);
-    assert_eq!(config.service.https.port.get(), 443);
-    assert_eq!(config.service.https.node_port.get(), 30003);
-    assert_eq!(config.service.http.port.get(), 80);
-    assert_eq!(config.service.http.node_port.get(), 30002);
-    assert!(!config.service.metrics.enabled);
-    assert!(!config.service.metrics.service_monitor);
-    let storage = &config.storage;
+    assert_eq!(config.service().service_type(), ServiceType::NodePort);
+    assert_eq!(config.service().https().port().get(), 443);
+    assert_eq!(config.service().https().node_port().get(), 30003);
+    assert_eq!(config.service().http().port().get(), 80);
+    assert_eq!(config.service().http().node_port().get(), 30002);
+    assert!(!config.service().metrics().enabled());
+    assert!(!config.service().metrics().service_monitor());
+    let storage = config.storage();
     assert_eq!(
         [
-            storage.registry.get(),
-            storage.job_service.get(),
-            storage.database.get(),
-            storage.redis.get(),
-            storage.trivy.get()
+            storage.registry().get(),
+            storage.job_service().get(),
+            storage.database().get(),
+            storage.redis().get(),
+            storage.trivy().get()
         ],
         [120, 5, 10, 5, 20]
     );
@@ -115,13 +117,13 @@ cluster:
     let input = PackInput::from_yaml_str(text).unwrap();
     assert_eq!(input.form(), DocumentForm::Pack);
     let problems = match input.resolve(&Macros::new()) {
-        Err(Error::Invalid(problems)) => problems.0,
+        Err(Error::Invalid(problems)) => problems.as_slice().to_vec(),
         other => panic!("{other:?}"),
     };
     let problem = find(&problems, "harbor-config.service.serviceType");
-    assert_eq!(problem.kind, ProblemKind::OutOfRange);
-    assert_eq!(problem.position.unwrap().line, 7);
-    assert!(problem.hint.as_deref().unwrap().contains("NodePort"));
+    assert_eq!(problem.kind(), DiagnosticKind::OutOfRange);
+    assert_eq!(problem.position().unwrap().line, 7);
+    assert!(problem.hint().unwrap().contains("NodePort"));
 }
 
 #[test]
@@ -131,13 +133,13 @@ fn storage_under_160_gb_is_a_warning_beside_the_result() {
         .unwrap()
         .resolve(&Macros::new())
         .unwrap();
-    assert_eq!(validated.config.storage.registry.get(), 50);
+    assert_eq!(validated.config.storage().registry().get(), 50);
     assert_eq!(validated.warnings.len(), 1);
     assert_eq!(
-        validated.warnings[0].kind,
-        WarningKind::StorageBelowRecommended
+        validated.warnings[0].kind(),
+        DiagnosticKind::StorageBelowRecommended
     );
-    assert_eq!(validated.warnings[0].path, "harbor-config.storage");
+    assert_eq!(validated.warnings[0].path(), "harbor-config.storage");
 }
 
 #[test]
@@ -145,18 +147,21 @@ fn cluster_context_is_required_and_checked() {
     let problems = problems(
         "harbor-config: {}\ncluster:\n  vip: 300.1.1.1\n  nodeIps: [10.0.0.1, nope]\n  nodePortRange: 40000-30000\n",
     );
-    assert_eq!(find(&problems, "cluster.uid").kind, ProblemKind::Missing);
     assert_eq!(
-        find(&problems, "cluster.vip").kind,
-        ProblemKind::InvalidIpAddress
+        find(&problems, "cluster.uid").kind(),
+        DiagnosticKind::Missing
     );
     assert_eq!(
-        find(&problems, "cluster.nodeIps.1").kind,
-        ProblemKind::InvalidIpAddress
+        find(&problems, "cluster.vip").kind(),
+        DiagnosticKind::InvalidIpAddress
     );
     assert_eq!(
-        find(&problems, "cluster.nodePortRange").kind,
-        ProblemKind::InvalidNodePortRange
+        find(&problems, "cluster.nodeIps.1").kind(),
+        DiagnosticKind::InvalidIpAddress
+    );
+    assert_eq!(
+        find(&problems, "cluster.nodePortRange").kind(),
+        DiagnosticKind::InvalidNodePortRange
     );
 }
 
@@ -167,8 +172,8 @@ fn cli_overrides_replace_the_document_cluster() {
     input.set_cluster_uid("edge-7");
     input.set_cluster_vip("fd00::7");
     let config = input.resolve(&Macros::new()).unwrap().config;
-    assert_eq!(config.cluster.uid.as_str(), "edge-7");
-    assert_eq!(config.cluster.vip.to_string(), "fd00::7");
+    assert_eq!(config.cluster().uid().as_str(), "edge-7");
+    assert_eq!(config.cluster().vip().to_string(), "fd00::7");
 }
 
 #[test]
@@ -179,7 +184,7 @@ fn a_custom_node_port_range_moves_the_accepted_ports() {
         .resolve(&Macros::new())
         .unwrap()
         .config;
-    assert_eq!(config.service.https.node_port.get(), 8443);
+    assert_eq!(config.service().https().node_port().get(), 8443);
 }
 
 #[test]
@@ -187,16 +192,16 @@ fn wrong_types_and_password_classes_are_reported() {
     let text = "harbor-config:\n  auth:\n    password: alllowercase1\n  service:\n    harbor:\n      https: {port: \"443\"}\n    metrics: {enabled: yes please}\ncluster: {uid: a, vip: 10.0.0.5}\n";
     let problems = problems(text);
     assert_eq!(
-        find(&problems, "harbor-config.auth.password").kind,
-        ProblemKind::PasswordPolicy
+        find(&problems, "harbor-config.auth.password").kind(),
+        DiagnosticKind::PasswordPolicy
     );
     assert_eq!(
-        find(&problems, "harbor-config.service.harbor.https.port").kind,
-        ProblemKind::WrongType
+        find(&problems, "harbor-config.service.harbor.https.port").kind(),
+        DiagnosticKind::WrongType
     );
     assert_eq!(
-        find(&problems, "harbor-config.service.metrics.enabled").kind,
-        ProblemKind::WrongType
+        find(&problems, "harbor-config.service.metrics.enabled").kind(),
+        DiagnosticKind::WrongType
     );
 }
 
@@ -205,8 +210,8 @@ fn certificate_without_key_is_reported() {
     let text = "harbor-config:\n  auth:\n    certs:\n      cert: \"-----BEGIN CERTIFICATE-----\"\ncluster: {uid: a, vip: 10.0.0.5}\n";
     let problems = problems(text);
     assert_eq!(
-        find(&problems, "harbor-config.auth.certs.key").kind,
-        ProblemKind::IncompleteCertificate
+        find(&problems, "harbor-config.auth.certs.key").kind(),
+        DiagnosticKind::IncompleteCertificate
     );
 }
 
@@ -238,12 +243,12 @@ fn problems_past_the_limit_are_counted_not_kept() {
     let problems = error.problems().expect("problems");
     assert_eq!(problems.len(), 51);
     assert_eq!(problems.total(), 120);
-    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    let paths: Vec<String> = problems.iter().map(|p| p.path().to_string()).collect();
     let first_fifty: Vec<String> = (0..50).map(|i| format!("cluster.nodeIps.{i}")).collect();
     assert_eq!(paths[..50], first_fifty);
     let omitted = &problems.as_slice()[50];
-    assert_eq!(omitted.kind, ProblemKind::Omitted { count: 70 });
-    assert_eq!(omitted.path, "cluster.nodeIps");
+    assert_eq!(omitted.kind(), DiagnosticKind::Omitted { count: 70 });
+    assert_eq!(omitted.path(), "cluster.nodeIps");
     let shown = error.to_string();
     assert!(shown.starts_with("120 problems in the input"), "{shown}");
     assert!(shown.ends_with("- and 70 more problems (the first 50 by position are listed)"));
@@ -265,7 +270,7 @@ fn the_problem_limit_is_a_setting_and_display_still_lists_fifty() {
     assert!(
         problems
             .iter()
-            .all(|p| !matches!(p.kind, ProblemKind::Omitted { .. }))
+            .all(|p| !matches!(p.kind(), DiagnosticKind::Omitted { .. }))
     );
     let shown = error.to_string();
     assert_eq!(shown.matches("\n- cluster.nodeIps.").count(), 50);
@@ -305,10 +310,10 @@ fn whole_numbers_written_as_floats_are_integers() {
         .resolve(&Macros::new())
         .expect("valid")
         .config;
-    assert_eq!(config.service.https.port.get(), 8443);
-    assert_eq!(config.service.https.node_port.get(), 30003);
-    assert_eq!(config.storage.registry.get(), 1000);
-    assert_eq!(config.storage.trivy.get(), 120);
+    assert_eq!(config.service().https().port().get(), 8443);
+    assert_eq!(config.service().https().node_port().get(), 30003);
+    assert_eq!(config.storage().registry().get(), 1000);
+    assert_eq!(config.storage().trivy().get(), 120);
     // Past 64 bits, or with a fraction: a problem at the path, never a model mismatch.
     let text = "harbor-config:\n  service:\n    harbor:\n      https: {port: 1e30, nodePort: 30003.5}\n  storage: {registry: -1e30, trivy: .inf}\ncluster: {uid: a, vip: 10.0.0.5}\n";
     let problems = problems(text);
@@ -318,9 +323,12 @@ fn whole_numbers_written_as_floats_are_integers() {
         "harbor-config.storage.registry",
         "harbor-config.storage.trivy",
     ] {
-        assert!(find(&problems, path).position.is_some(), "{path}");
+        assert!(find(&problems, path).position().is_some(), "{path}");
     }
-    assert!(problems.iter().all(|p| !p.path.is_empty()), "{problems:#?}");
+    assert!(
+        problems.iter().all(|p| !p.path().is_root()),
+        "{problems:#?}"
+    );
 }
 
 #[test]
@@ -330,21 +338,25 @@ fn node_ports_of_other_service_types_are_ignored_with_a_warning() {
         .expect("YAML")
         .resolve(&Macros::new())
         .expect("valid: node ports do not apply");
-    let warned: Vec<(&str, WarningKind)> = validated
+    let warned: Vec<(String, DiagnosticKind)> = validated
         .warnings
         .iter()
-        .map(|w| (w.path.as_str(), w.kind))
+        .map(|w| (w.path().to_string(), w.kind()))
+        .collect();
+    let warned: Vec<(&str, DiagnosticKind)> = warned
+        .iter()
+        .map(|(path, kind)| (path.as_str(), *kind))
         .collect();
     assert_eq!(
         warned,
         [
             (
                 "harbor-config.service.harbor.https.nodePort",
-                WarningKind::IgnoredParameter
+                DiagnosticKind::IgnoredParameter
             ),
             (
                 "harbor-config.service.harbor.http.nodePort",
-                WarningKind::IgnoredParameter
+                DiagnosticKind::IgnoredParameter
             ),
         ]
     );
@@ -368,7 +380,7 @@ fn the_password_policy_lists_every_broken_rule() {
         "harbor-config:\n  auth: {password: PASSWORD}\ncluster: {uid: a, vip: 10.0.0.5}\n",
     );
     assert_eq!(
-        find(&problems, "harbor-config.auth.password").message,
+        find(&problems, "harbor-config.auth.password").message(),
         "the admin password has no lower-case letter and has no digit"
     );
 }
@@ -429,7 +441,7 @@ fn every_number_in_every_numeric_field_gets_a_placed_answer() {
                     .unwrap_or_else(|| panic!("{field} = {number}: {error}"));
                 for problem in problems {
                     assert!(
-                        !problem.path.is_empty() && problem.position.is_some(),
+                        !problem.path().is_root() && problem.position().is_some(),
                         "{field} = {number}: {problem}"
                     );
                 }

@@ -4,7 +4,7 @@
 
 use x509_parser::x509::AlgorithmIdentifier;
 
-use super::read::{P256_OID, P384_OID, PublicKeyMaterial, curve_name};
+use super::public_key::{P256_OID, P384_OID, PublicKeyMaterial, curve_name};
 
 /// The smallest RSA key accepted.
 pub(crate) const MIN_RSA_BITS: usize = 2048;

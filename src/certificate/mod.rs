@@ -8,6 +8,7 @@
 //! [`crate::credentials`].
 
 mod algorithm;
+mod public_key;
 mod read;
 mod summary;
 mod verify;
@@ -15,9 +16,7 @@ mod verify;
 pub use summary::CertificateSummary;
 
 pub(crate) use algorithm::key_problem;
-pub(crate) use read::{
-    CertificateInfo, Chain, PrivateKey, PublicKeyMaterial, read_certificates, read_private_key,
-    strip_leading_zeros,
-};
+pub(crate) use public_key::{PublicKeyMaterial, strip_leading_zeros};
+pub(crate) use read::{CertificateInfo, Chain, PrivateKey, read_certificates, read_private_key};
 pub(crate) use summary::rfc3339;
 pub(crate) use verify::{SignatureFailure, verify_signature};

@@ -5,7 +5,8 @@
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::algorithm::{MAX_RSA_BITS, MIN_RSA_BITS, Sha2, SignatureAlgorithm};
-use super::read::{CertificateInfo, P256_OID, P384_OID, PublicKeyMaterial};
+use super::public_key::{P256_OID, P384_OID, PublicKeyMaterial};
+use super::read::CertificateInfo;
 
 /// Why a signature does not verify.
 #[derive(Debug, Clone, PartialEq, Eq)]

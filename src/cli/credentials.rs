@@ -12,7 +12,7 @@ use harbor_edge::credentials::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use harbor_edge::output::read_existing_secrets;
 use harbor_edge::{
     CertificateSummary, Config, CredentialCheck, Credentials, Error, ExistingSecrets, Generator,
-    InternalCredential, Origin, Provenance, Rotatable, Rotation, SecretString,
+    InternalCredential, Origin, Provenance, Rotatable, Rotation, SecretString, Timestamp,
 };
 
 use super::input::{self, InputArgs};
@@ -64,7 +64,11 @@ impl CredentialArgs {
     /// The generator these options ask for.
     pub(crate) fn generator(&self) -> Generator {
         match self.seed {
-            Some(seed) => Generator::reproducible(seed, self.not_before),
+            Some(seed) => Generator::reproducible(
+                seed,
+                self.not_before
+                    .and_then(|time| Timestamp::from_unix_seconds(time.unix_timestamp())),
+            ),
             None => Generator::system(),
         }
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use zeroize::Zeroizing;
 
-use harbor_edge::{Error, InputLimits, Macros, PackInput, Validated, Warning};
+use harbor_edge::{Diagnostic, Error, InputLimits, Macros, PackInput, Validated};
 
 /// Where the parameters come from.
 #[derive(Debug, Args)]
@@ -93,7 +93,7 @@ fn read_at_most(path: &PathBuf, limit: usize, hint: &str) -> Result<Zeroizing<St
 }
 
 /// Prints warnings on stderr.
-pub(crate) fn print_warnings(warnings: &[Warning]) {
+pub(crate) fn print_warnings(warnings: &[Diagnostic]) {
     for warning in warnings {
         eprintln!("{warning}");
     }

@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use harbor_edge::preflight::PreflightReport;
 use harbor_edge::{EffectiveParameters, Error};
 
 use credentials::CredentialsCommand;
@@ -18,7 +19,7 @@ use input::InputArgs;
 
 /// Exit code for invalid input (a validation problem, unreadable YAML, a broken limit).
 const EXIT_INVALID: u8 = 1;
-/// Exit code for usage and I/O errors.
+/// Exit code for usage, I/O and template errors.
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
@@ -74,25 +75,45 @@ pub(crate) fn run() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Defaults(args) => defaults(&args),
         Command::Schema => print(&harbor_edge::schema::generate_text()),
-        Command::Preflight(args) => preflight::run(&args),
+        Command::Preflight(args) => return finish(preflight::run(&args)),
         Command::Credentials(command) => command.run(),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::from(exit_code(&error))
-        }
+    finish(result.map_err(Failure::from))
+}
+
+/// Why a run failed: the library's error, or a preflight report holding an error finding.
+pub(crate) enum Failure {
+    /// The library refused the input or the call.
+    Error(Error),
+    /// Preflight found at least one error (the report lists every finding).
+    Preflight(PreflightReport),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::Error(error)
     }
 }
 
-/// The exit code for what happened (README): 1 for invalid input, 2 for usage and I/O errors.
-fn exit_code(error: &Error) -> u8 {
-    if error.kind().is_invalid_input() {
-        EXIT_INVALID
-    } else {
-        EXIT_USAGE
-    }
+/// Prints the failure, if any, and returns the exit code for what happened (README): 1 for
+/// invalid input and a failed preflight, 2 for the rest (usage, I/O, templates).
+fn finish(result: Result<(), Failure>) -> ExitCode {
+    let code = match result {
+        Ok(()) => return ExitCode::SUCCESS,
+        Err(Failure::Preflight(report)) => {
+            eprintln!("error: {report}");
+            EXIT_INVALID
+        }
+        Err(Failure::Error(error)) => {
+            eprintln!("error: {error}");
+            if error.kind().is_invalid_input() {
+                EXIT_INVALID
+            } else {
+                EXIT_USAGE
+            }
+        }
+    };
+    ExitCode::from(code)
 }
 
 /// Prints on stdout. A reader that stops early (`| head`) closes the pipe: the run then ends

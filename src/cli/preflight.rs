@@ -9,9 +9,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use harbor_edge::Error;
 use harbor_edge::preflight::{self, Inventory};
 
+use super::Failure;
 use super::input::{self, InputArgs};
 
 /// Arguments of `preflight`.
@@ -24,20 +24,23 @@ pub(crate) struct PreflightArgs {
     pub(crate) inventory: PathBuf,
 }
 
-/// Runs the checks; an error finding becomes [`Error::Preflight`], which the caller prints
-/// (with every finding) and maps to exit code 1.
-pub(crate) fn run(args: &PreflightArgs) -> Result<(), Error> {
+/// Runs the checks; a report with an error finding becomes [`Failure::Preflight`], which the
+/// caller prints (with every finding) and maps to exit code 1.
+pub(crate) fn run(args: &PreflightArgs) -> Result<(), Failure> {
     let validated = args.input.resolve()?;
     input::print_warnings(&validated.warnings);
     let inventory = Inventory::from_yaml_str(&input::read(&args.inventory)?)?;
-    let report = preflight::check(&validated.config, &inventory).into_result()?;
-    for finding in &report.findings {
+    let report = preflight::check(&validated.config, &inventory);
+    if report.has_errors() {
+        return Err(Failure::Preflight(report));
+    }
+    for finding in report.findings() {
         eprintln!("{finding}");
     }
     let warnings = report.warnings().count();
-    super::print(&format!(
+    Ok(super::print(&format!(
         "{}: preflight passed ({warnings} warning{})\n",
         args.inventory.display(),
         if warnings == 1 { "" } else { "s" }
-    ))
+    ))?)
 }

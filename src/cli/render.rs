@@ -6,8 +6,10 @@ use clap::{Args, CommandFactory as _, ValueEnum};
 use zeroize::Zeroizing;
 
 use harbor_edge::node::{MirrorLayout, NodeOptions};
-use harbor_edge::output::{VALUES_FOLDER, WriteOptions, write_targets};
-use harbor_edge::render::{BootstrapImage, CacheRetention, RenderOptions, Renderer, Target};
+use harbor_edge::output::{WriteOptions, write_targets};
+use harbor_edge::render::{
+    BootstrapImage, CacheRetention, RenderOptions, Renderer, Target, VALUES_FOLDER,
+};
 use harbor_edge::{Bundle, Error, ObjectKind};
 
 use super::credentials::{self, CredentialArgs};
@@ -133,7 +135,7 @@ impl RenderCommand {
         credentials::announce(
             &credentials.provenance,
             self.out.as_deref(),
-            options.node.layout.node_user().is_some(),
+            options.node().layout().node_user().is_some(),
         );
         let write_options = self.write_options();
         match (&self.out, bundles.as_slice()) {

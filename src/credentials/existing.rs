@@ -8,14 +8,19 @@ use serde_yaml::Value;
 use zeroize::Zeroizing;
 
 use crate::error::{CredentialErrorKind, Error, Result};
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
 
-/// Where errors about the stream as a whole point, and the name of a source read with
-/// [`ExistingSecrets::from_yaml_str`].
-const STREAM_PATH: &str = "existing secrets";
+/// The name of a source read with [`ExistingSecrets::from_yaml_str`].
+const STREAM_NAME: &str = "existing secrets";
+
+/// The first key of every path into existing secrets: `secrets["harbor/harbor-tls"]` is a
+/// Secret, `secrets["harbor/harbor-tls"].data["tls.crt"]` one of its values (from `data` or
+/// `stringData`).
+pub(crate) const SECRETS: &str = "secrets";
 
 /// How many documents a source remembers for the warning that names what it held.
 const REMEMBERED: usize = 12;
@@ -32,7 +37,7 @@ const REMEMBERED: usize = 12;
 /// [`crate::output::read_existing_secrets`]), then the Secrets of the cluster; a later Secret of
 /// the same name and namespace wins. A source that
 /// holds none of the Secrets harbor-edge reads earns a warning naming what it held
-/// ([`crate::WarningKind::ExistingUnused`]).
+/// ([`crate::DiagnosticKind::ExistingUnused`]).
 ///
 /// ```
 /// use harbor_edge::ExistingSecrets;
@@ -84,17 +89,33 @@ impl ExistingSecret {
         self.annotations.get(key).map(String::as_str)
     }
 
-    /// How error paths name one key of this Secret: `secret harbor/harbor-tls, key tls.crt`.
+    /// How error paths name one key of this Secret:
+    /// `secrets["harbor/harbor-tls"].data["tls.crt"]`.
     pub(crate) fn path(&self, key: &str) -> String {
         secret_path(self.namespace.as_deref(), &self.name, key)
     }
 }
 
+/// `secrets["<namespace>/<name>"]`, or `secrets["<name>"]` without a namespace.
+pub(crate) fn secret_place(namespace: Option<&str>, name: &str) -> Path {
+    let object = match namespace {
+        Some(namespace) => format!("{namespace}/{name}"),
+        None => name.to_owned(),
+    };
+    Path::root().key(SECRETS).key(object)
+}
+
+/// The path of the value `key` of a Secret: `secrets["harbor/harbor-tls"].data["tls.crt"]`.
 fn secret_path(namespace: Option<&str>, name: &str, key: &str) -> String {
-    match namespace {
-        Some(namespace) => format!("secret {namespace}/{name}, key {key}"),
-        None => format!("secret {name}, key {key}"),
-    }
+    secret_place(namespace, name)
+        .key("data")
+        .key(key)
+        .to_string()
+}
+
+/// The path of a Secret's field (`data`, `stringData`).
+fn field_path(namespace: Option<&str>, name: &str, field: &str) -> String {
+    secret_place(namespace, name).key(field).to_string()
 }
 
 impl ExistingSecrets {
@@ -106,25 +127,22 @@ impl ExistingSecrets {
     /// Reads a YAML stream of Secrets. Errors name the document, Secret and key, never a value.
     pub fn from_yaml_str(text: &str) -> Result<Self> {
         let mut secrets = Self::new();
-        secrets.add_yaml_str(text, STREAM_PATH)?;
+        secrets.add_yaml_str(text, STREAM_NAME)?;
         Ok(secrets)
     }
 
     /// Reads one more YAML stream, named `source` in errors and warnings (e.g.
     /// `--existing cluster.yaml`). Its Secrets come after those read before, so they win.
     pub fn add_yaml_str(&mut self, text: &str, source: &str) -> Result<()> {
-        let at = |message: String| {
-            if source == STREAM_PATH {
-                invalid(STREAM_PATH, message)
-            } else {
-                invalid(format!("{STREAM_PATH} ({source})"), message)
-            }
-        };
+        let at = |message: String| invalid(SECRETS, format!("{source}: {message}"));
         if text.len() > MAX_BYTES {
-            return Err(at(format!(
-                "are {} bytes; the limit is {MAX_BYTES}",
-                text.len()
-            )));
+            return Err(Error::Limit {
+                message: format!(
+                    "{source} has {} bytes; the limit is {MAX_BYTES}",
+                    text.len()
+                ),
+                position: None,
+            });
         }
         self.sources.push(Source {
             name: source.to_owned(),
@@ -245,7 +263,7 @@ impl ExistingSecrets {
             .and_then(Value::as_str)
             .ok_or_else(|| {
                 invalid(
-                    STREAM_PATH,
+                    SECRETS,
                     format!("document {document} holds a Secret without metadata.name"),
                 )
             })?;
@@ -313,7 +331,7 @@ fn entries<'a>(
     };
     let mapping = field.as_mapping().ok_or_else(|| {
         invalid(
-            secret_path(namespace, name, field_name),
+            field_path(namespace, name, field_name),
             format!("`{field_name}` is not a mapping"),
         )
     })?;
@@ -322,7 +340,7 @@ fn entries<'a>(
         .map(|(key, value)| {
             let key = key.as_str().ok_or_else(|| {
                 invalid(
-                    secret_path(namespace, name, field_name),
+                    field_path(namespace, name, field_name),
                     format!("`{field_name}` has a key that is not a string"),
                 )
             })?;

@@ -1,14 +1,18 @@
-//! Where randomness and time come from: the operating system, or a seed.
+//! Where randomness and time come from (the operating system, or a seed), and the [`Generator`]
+//! that draws credentials from them.
 
 use std::fmt;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
+use super::password;
 use crate::error::{CredentialErrorKind, Error, Result};
+use crate::secret::SecretString;
 
 /// Validity start of reproducible mode when none is given: 2025-01-01T00:00:00Z.
 const DEFAULT_REPRODUCIBLE_START: OffsetDateTime =
@@ -83,6 +87,76 @@ impl Purpose {
     }
 }
 
+/// A point in time, UTC, to the second: a certificate validity start, or the time
+/// certificates are checked against.
+///
+/// ```
+/// use harbor_edge::Timestamp;
+///
+/// let start = Timestamp::parse_rfc3339("2025-01-01T00:00:00Z").expect("RFC 3339");
+/// assert_eq!(start, Timestamp::from_unix_seconds(1_735_689_600).expect("in range"));
+/// assert_eq!(start.to_string(), "2025-01-01T00:00:00Z");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    /// The time `seconds` after 1970-01-01T00:00:00Z (before it when negative); `None` outside
+    /// the years -9999 to 9999.
+    pub fn from_unix_seconds(seconds: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(seconds).ok().map(Self)
+    }
+
+    /// An RFC 3339 date and time, e.g. `2025-01-01T00:00:00Z`.
+    pub fn parse_rfc3339(text: &str) -> std::result::Result<Self, TimestampError> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .map(|time| Self(time.to_offset(time::UtcOffset::UTC)))
+            .map_err(|_| TimestampError)
+    }
+
+    /// The system clock's time.
+    pub fn now() -> Self {
+        Self(OffsetDateTime::now_utc())
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub fn unix_seconds(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// This time moved by `days` (earlier when negative); `None` outside the years -9999 to
+    /// 9999.
+    pub fn plus_days(self, days: i64) -> Option<Self> {
+        self.0.checked_add(Duration::days(days)).map(Self)
+    }
+
+    pub(crate) fn time(self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+/// RFC 3339, as `--not-before` takes it.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.format(&Rfc3339) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => write!(f, "{} seconds after the Unix epoch", self.unix_seconds()),
+        }
+    }
+}
+
+/// A text that is not an RFC 3339 date and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimestampError;
+
+impl fmt::Display for TimestampError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not an RFC 3339 date and time such as 2025-01-01T00:00:00Z")
+    }
+}
+
+impl std::error::Error for TimestampError {}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     System,
@@ -120,11 +194,11 @@ impl Generator {
 
     /// Reproducible output from `seed`; certificates valid from `not_before`, by default
     /// 2025-01-01T00:00:00Z.
-    pub fn reproducible(seed: u64, not_before: Option<OffsetDateTime>) -> Self {
+    pub fn reproducible(seed: u64, not_before: Option<Timestamp>) -> Self {
         Self {
             mode: Mode::Reproducible {
                 seed,
-                not_before: not_before.unwrap_or(DEFAULT_REPRODUCIBLE_START),
+                not_before: not_before.map_or(DEFAULT_REPRODUCIBLE_START, Timestamp::time),
             },
             check_time: None,
         }
@@ -133,8 +207,8 @@ impl Generator {
     /// Checks provided and existing certificates ("valid now", "expires within 30 days")
     /// against `now` instead of the system clock. For tests and for planning ahead.
     #[must_use]
-    pub fn with_check_time(mut self, now: OffsetDateTime) -> Self {
-        self.check_time = Some(now);
+    pub fn with_check_time(mut self, now: Timestamp) -> Self {
+        self.check_time = Some(now.time());
         self
     }
 
@@ -144,7 +218,7 @@ impl Generator {
     }
 
     /// The validity start of certificates made now.
-    pub fn validity_start(&self) -> OffsetDateTime {
+    pub(crate) fn validity_start(&self) -> OffsetDateTime {
         match self.mode {
             Mode::System => OffsetDateTime::now_utc() - CLOCK_SKEW,
             Mode::Reproducible { not_before, .. } => not_before,
@@ -153,8 +227,22 @@ impl Generator {
 
     /// The time certificates are checked against: the system clock unless
     /// [`Generator::with_check_time`] set one.
-    pub fn check_time(&self) -> OffsetDateTime {
+    pub(crate) fn check_time(&self) -> OffsetDateTime {
         self.check_time.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    /// A new admin password, as [`crate::Credentials::resolve`] generates one: 24 characters
+    /// of `[A-Za-z0-9]` with an upper-case letter, a lower-case letter and a digit. In
+    /// reproducible mode the same seed always gives the same password.
+    pub fn admin_password(&mut self) -> Result<SecretString> {
+        self.admin_password_for(b"")
+    }
+
+    /// [`Generator::admin_password`] from the stream `context` names (a rotation names what it
+    /// replaces, so it never repeats the first password under the same seed).
+    pub(crate) fn admin_password_for(&mut self, context: &[u8]) -> Result<SecretString> {
+        let mut rng = self.rng(Purpose::Password, context)?;
+        Ok(password::generate(&mut rng))
     }
 
     /// A CSPRNG stream for `purpose`. `context` tells apart two streams of the same purpose

@@ -25,171 +25,19 @@ use std::fmt;
 
 use serde_yaml::Value;
 
+use super::catalog::{
+    CORE_KEYS_SECRET, CORE_TOKEN_SECRET, COUNT, DATABASE_PASSWORD_SECRET, InternalCredential,
+    KUBE_SYSTEM, REGISTRY_CREDENTIALS_SECRET, SECRET_VALUES_KEY, SECRET_VALUES_SECRET,
+};
 use super::existing::{ExistingSecret, ExistingSecrets};
-use super::generator::{Generator, Purpose};
-use super::rotation::Rotation;
+use super::generator::Generator;
+use super::rotation::{Rotation, rotation_context};
 use super::{Origin, htpasswd, password, token};
-use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::{ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, TLS_SECRET};
+use crate::path::Path;
 use crate::secret::SecretString;
-
-/// Secret holding `secretKey` and `CSRF_KEY` (core only).
-pub const CORE_KEYS_SECRET: &str = "harbor-core-keys";
-/// Secret holding `secret` (`core.existingSecret`).
-pub const CORE_SECRET_SECRET: &str = "harbor-core-secret";
-/// Secret holding the token key and certificate (`core.secretName`), type `kubernetes.io/tls`.
-pub const CORE_TOKEN_SECRET: &str = "harbor-core-token";
-/// Secret holding `JOBSERVICE_SECRET` (`jobservice.existingSecret`).
-pub const JOBSERVICE_SECRET_SECRET: &str = "harbor-jobservice-secret";
-/// Secret holding `REGISTRY_HTTP_SECRET` (`registry.existingSecret`).
-pub const REGISTRY_SECRET_SECRET: &str = "harbor-registry-secret";
-/// Secret holding `REGISTRY_PASSWD` and `REGISTRY_HTPASSWD` (`registry.credentials.existingSecret`).
-pub const REGISTRY_CREDENTIALS_SECRET: &str = "harbor-registry-credentials";
-/// Secret holding the internal database's `password` (`database.external.existingSecret`, which
-/// core and the exporter read whatever the database type).
-pub const DATABASE_PASSWORD_SECRET: &str = "harbor-database-password";
-/// The k3s values Secret in `kube-system` that the `HelmChart` names in `spec.valuesSecrets`.
-pub const SECRET_VALUES_SECRET: &str = "harbor-secret-values";
-/// Its one key: a values file holding `database.internal.password`.
-pub const SECRET_VALUES_KEY: &str = "values.yaml";
-/// The user core and jobservice log in to the registry with (`registry.credentials.username`).
-pub const REGISTRY_USER: &str = "harbor_registry_user";
-/// Key of the token certificate in [`CORE_TOKEN_SECRET`].
-pub(crate) const TOKEN_CERT_KEY: &str = "tls.crt";
-/// Key of the token key in [`CORE_TOKEN_SECRET`].
-pub(crate) const TOKEN_KEY_KEY: &str = "tls.key";
-
-/// Where Helm's `kube-system` values Secret lives: beside the `HelmChart`.
-pub(crate) const KUBE_SYSTEM: &str = "kube-system";
-
-/// Number of [`InternalCredential`]s.
-const COUNT: usize = 10;
-
-/// One of Harbor's internal credentials. Named after the chart value it replaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InternalCredential {
-    /// `secretKey`: the key core encrypts stored credentials (registry endpoints, robot
-    /// secrets) with. Exactly 16 characters. Never rotate it: what it encrypted is lost.
-    SecretKey,
-    /// `core.xsrfKey`: core's CSRF key, exactly 32 characters.
-    XsrfKey,
-    /// `core.secret`: how core, jobservice and the registry controller authenticate to each
-    /// other, 16 characters.
-    CoreSecret,
-    /// The private key core signs registry tokens with (RSA, PKCS#1 PEM).
-    TokenKey,
-    /// The self-signed certificate of [`InternalCredential::TokenKey`], valid 10 years.
-    TokenCertificate,
-    /// `jobservice.secret`, 16 characters.
-    JobserviceSecret,
-    /// `registry.secret`: the registry's HTTP secret, 16 characters.
-    RegistryHttpSecret,
-    /// The password of `harbor_registry_user`, which core and jobservice use with the registry.
-    RegistryPassword,
-    /// The registry's htpasswd line for that user (bcrypt).
-    RegistryHtpasswd,
-    /// `database.internal.password`: the internal PostgreSQL's password.
-    DatabasePassword,
-}
-
-impl InternalCredential {
-    /// Every internal credential, in the order reports list them.
-    pub const ALL: [InternalCredential; COUNT] = [
-        InternalCredential::SecretKey,
-        InternalCredential::XsrfKey,
-        InternalCredential::CoreSecret,
-        InternalCredential::TokenKey,
-        InternalCredential::TokenCertificate,
-        InternalCredential::JobserviceSecret,
-        InternalCredential::RegistryHttpSecret,
-        InternalCredential::RegistryPassword,
-        InternalCredential::RegistryHtpasswd,
-        InternalCredential::DatabasePassword,
-    ];
-
-    /// The chart value it stands for, e.g. `core.xsrfKey`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InternalCredential::SecretKey => "secretKey",
-            InternalCredential::XsrfKey => "core.xsrfKey",
-            InternalCredential::CoreSecret => "core.secret",
-            InternalCredential::TokenKey => "core.tokenKey",
-            InternalCredential::TokenCertificate => "core.tokenCert",
-            InternalCredential::JobserviceSecret => "jobservice.secret",
-            InternalCredential::RegistryHttpSecret => "registry.secret",
-            InternalCredential::RegistryPassword => "registry.credentials.password",
-            InternalCredential::RegistryHtpasswd => "registry.credentials.htpasswd",
-            InternalCredential::DatabasePassword => "database.internal.password",
-        }
-    }
-
-    /// The Secret in namespace `harbor` that holds it.
-    pub fn secret_name(self) -> &'static str {
-        match self {
-            InternalCredential::SecretKey | InternalCredential::XsrfKey => CORE_KEYS_SECRET,
-            InternalCredential::CoreSecret => CORE_SECRET_SECRET,
-            InternalCredential::TokenKey | InternalCredential::TokenCertificate => {
-                CORE_TOKEN_SECRET
-            }
-            InternalCredential::JobserviceSecret => JOBSERVICE_SECRET_SECRET,
-            InternalCredential::RegistryHttpSecret => REGISTRY_SECRET_SECRET,
-            InternalCredential::RegistryPassword | InternalCredential::RegistryHtpasswd => {
-                REGISTRY_CREDENTIALS_SECRET
-            }
-            InternalCredential::DatabasePassword => DATABASE_PASSWORD_SECRET,
-        }
-    }
-
-    /// The key inside [`InternalCredential::secret_name`], as the chart expects it.
-    pub fn key(self) -> &'static str {
-        match self {
-            InternalCredential::SecretKey => "secretKey",
-            InternalCredential::XsrfKey => "CSRF_KEY",
-            InternalCredential::CoreSecret => "secret",
-            InternalCredential::TokenKey => TOKEN_KEY_KEY,
-            InternalCredential::TokenCertificate => TOKEN_CERT_KEY,
-            InternalCredential::JobserviceSecret => "JOBSERVICE_SECRET",
-            InternalCredential::RegistryHttpSecret => "REGISTRY_HTTP_SECRET",
-            InternalCredential::RegistryPassword => "REGISTRY_PASSWD",
-            InternalCredential::RegistryHtpasswd => "REGISTRY_HTPASSWD",
-            InternalCredential::DatabasePassword => "password",
-        }
-    }
-
-    /// Whether the value is secret (everything but the token certificate).
-    pub fn is_secret(self) -> bool {
-        self != InternalCredential::TokenCertificate
-    }
-
-    fn index(self) -> usize {
-        // `ALL` lists every variant once, in declaration order.
-        self as usize
-    }
-
-    /// The random secrets: their stream, generated length, and the length a reused value
-    /// must have (`None`: any non-empty value).
-    fn random_rule(self) -> Option<(Purpose, usize, Option<usize>)> {
-        Some(match self {
-            InternalCredential::SecretKey => (Purpose::SecretKey, 16, Some(16)),
-            InternalCredential::XsrfKey => (Purpose::XsrfKey, 32, Some(32)),
-            InternalCredential::CoreSecret => (Purpose::CoreSecret, 16, Some(16)),
-            InternalCredential::JobserviceSecret => (Purpose::JobserviceSecret, 16, Some(16)),
-            InternalCredential::RegistryHttpSecret => (Purpose::RegistryHttpSecret, 16, Some(16)),
-            InternalCredential::RegistryPassword => (Purpose::RegistryPassword, 32, None),
-            InternalCredential::DatabasePassword => (Purpose::DatabasePassword, 32, None),
-            InternalCredential::TokenKey
-            | InternalCredential::TokenCertificate
-            | InternalCredential::RegistryHtpasswd => return None,
-        })
-    }
-}
-
-impl fmt::Display for InternalCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The values of every [`InternalCredential`]. Built only by [`crate::Credentials::resolve`],
 /// which generates or checks each of them (lengths, the htpasswd line against the password,
@@ -257,7 +105,7 @@ pub(crate) struct InternalPlan {
     contexts: [Vec<u8>; COUNT],
     origins: InternalOrigins,
     token: token::TokenPlan,
-    pub(crate) warnings: Vec<Warning>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 impl InternalPlan {
@@ -331,7 +179,7 @@ pub(crate) fn plan(
         };
         match found {
             Some((value, path)) if rotation.contains_internal(which) => {
-                contexts[which.index()] = super::tls::rotation_context(value.expose());
+                contexts[which.index()] = rotation_context(value.expose());
                 origins.set(which, Origin::Rotated);
                 warnings.extend(rotation_warning(which, &path));
             }
@@ -350,7 +198,7 @@ pub(crate) fn plan(
         .and_then(|secret| Some((secret, secret.value(htpasswd.key())?)));
     match existing_line {
         Some((_, line)) if rotation.contains_internal(htpasswd) => {
-            contexts[htpasswd.index()] = super::tls::rotation_context(line.expose());
+            contexts[htpasswd.index()] = rotation_context(line.expose());
             origins.set(htpasswd, Origin::Rotated);
         }
         Some((secret, _)) if !password_kept => {
@@ -400,7 +248,7 @@ pub(crate) fn plan(
 }
 
 /// What a rotation of `which` does to a running Harbor, when that is worth a warning.
-fn rotation_warning(which: InternalCredential, path: &str) -> Option<Warning> {
+fn rotation_warning(which: InternalCredential, path: &str) -> Option<Diagnostic> {
     let message = match which {
         InternalCredential::SecretKey => {
             "was rotated: Harbor encrypted the credentials it stores (registry endpoints, robot \
@@ -412,12 +260,11 @@ fn rotation_warning(which: InternalCredential, path: &str) -> Option<Warning> {
         }
         _ => return None,
     };
-    Some(Warning {
-        kind: WarningKind::RotationEffect,
-        path: path.to_owned(),
-        position: None,
-        message: message.to_owned(),
-    })
+    Some(Diagnostic::new(
+        DiagnosticKind::RotationEffect,
+        Path::notation(path),
+        message.to_owned(),
+    ))
 }
 
 fn check_length(value: &SecretString, required: Option<usize>, path: &str) -> Result<()> {
@@ -508,7 +355,7 @@ fn values_secret_password(secret: &ExistingSecret) -> Result<Option<(SecretStrin
 fn generated_beside_earlier_secrets(
     existing: Option<&ExistingSecrets>,
     origins: &InternalOrigins,
-) -> Option<Warning> {
+) -> Option<Diagnostic> {
     let existing = existing?;
     let earlier = [TLS_SECRET, ADMIN_PASSWORD_SECRET]
         .iter()
@@ -516,18 +363,13 @@ fn generated_beside_earlier_secrets(
     let none_reused = origins
         .iter()
         .all(|(_, origin)| origin == Origin::Generated);
-    (earlier && none_reused).then(|| Warning {
-        kind: WarningKind::InternalCredentialsGenerated,
-        path: "existing secrets".to_owned(),
-        position: None,
-        message: format!(
-            "they hold {TLS_SECRET} or {ADMIN_PASSWORD_SECRET} but none of Harbor's internal \
+    (earlier && none_reused).then(|| Diagnostic::new(DiagnosticKind::InternalCredentialsGenerated, Path::notation("existing secrets"), format!(
+            "the existing secrets hold {TLS_SECRET} or {ADMIN_PASSWORD_SECRET} but none of Harbor's internal \
              credentials ({CORE_KEYS_SECRET}, {DATABASE_PASSWORD_SECRET}, ...): new ones were \
              generated. A Harbor already running from an earlier render keeps its database \
              password and secretKey: set the new database password in PostgreSQL before \
              applying, and enter stored registry endpoint credentials again"
-        ),
-    })
+        )))
 }
 
 #[cfg(test)]

@@ -55,6 +55,7 @@
 //! # Ok::<(), harbor_edge::Error>(())
 //! ```
 
+mod catalog;
 mod existing;
 mod generate;
 mod generator;
@@ -71,20 +72,20 @@ mod trust;
 
 use time::Duration;
 
-use crate::error::Warning;
+use crate::diagnostic::Diagnostic;
 use crate::secret::SecretString;
 
+pub use catalog::{
+    CORE_KEYS_SECRET, CORE_SECRET_SECRET, CORE_TOKEN_SECRET, DATABASE_PASSWORD_SECRET,
+    InternalCredential, JOBSERVICE_SECRET_SECRET, REGISTRY_CREDENTIALS_SECRET,
+    REGISTRY_SECRET_SECRET, REGISTRY_USER, SECRET_VALUES_KEY, SECRET_VALUES_SECRET,
+};
+pub(crate) use catalog::{KUBE_SYSTEM, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
 pub use existing::ExistingSecrets;
-pub use generator::Generator;
+pub use generator::{Generator, Timestamp, TimestampError};
 pub use htpasswd::DIGEST_ANNOTATION as HTPASSWD_DIGEST_ANNOTATION;
 pub(crate) use htpasswd::pair_digest as htpasswd_pair_digest;
-pub use internal::{
-    CORE_KEYS_SECRET, CORE_SECRET_SECRET, CORE_TOKEN_SECRET, DATABASE_PASSWORD_SECRET,
-    InternalCredential, InternalCredentials, InternalOrigins, JOBSERVICE_SECRET_SECRET,
-    REGISTRY_CREDENTIALS_SECRET, REGISTRY_SECRET_SECRET, REGISTRY_USER, SECRET_VALUES_KEY,
-    SECRET_VALUES_SECRET,
-};
-pub(crate) use internal::{KUBE_SYSTEM, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
+pub use internal::{InternalCredentials, InternalOrigins};
 pub use resolve::CredentialCheck;
 pub use robot::{ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 pub use rotation::{Rotatable, Rotation, UnknownRotation};
@@ -104,7 +105,7 @@ pub struct Credentials {
     /// Where each item came from (provided, reused, reissued, generated).
     pub provenance: Provenance,
     /// Things worth knowing (certificate reissued, expiring soon, password differs, ...).
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
     /// The secret of the robot the nodes pull with in the Palette layout with a private
     /// project (Secret [`ROBOT_SECRET_SECRET`]); resolved whatever the layout, rendered only
     /// where that layout is chosen.

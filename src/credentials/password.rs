@@ -50,22 +50,6 @@ fn meets_policy(password: &str) -> bool {
         && password.bytes().any(|b| b.is_ascii_digit())
 }
 
-impl super::Generator {
-    /// A new admin password, as [`crate::Credentials::resolve`] generates one: 24 characters
-    /// of `[A-Za-z0-9]` with an upper-case letter, a lower-case letter and a digit. In
-    /// reproducible mode the same seed always gives the same password.
-    pub fn admin_password(&mut self) -> crate::Result<SecretString> {
-        self.admin_password_for(b"")
-    }
-
-    /// [`Generator::admin_password`] from the stream `context` names (a rotation names what it
-    /// replaces, so it never repeats the first password under the same seed).
-    pub(crate) fn admin_password_for(&mut self, context: &[u8]) -> crate::Result<SecretString> {
-        let mut rng = self.rng(super::generator::Purpose::Password, context)?;
-        Ok(generate(&mut rng))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use rand_chacha::ChaCha20Rng;

@@ -9,15 +9,18 @@ use super::generate::add_years;
 use super::generator::Generator;
 use super::internal::{self, InternalPlan};
 use super::robot::{self, ROBOT_SECRET_SECRET, RobotPlan};
+use super::rotation::rotation_context;
 use super::rotation::{Rotatable, Rotation};
-use super::tls::{self, TlsPlan, rotation_context};
+use super::tls::{self, TlsPlan};
 use super::{Credentials, InternalCredential, Origin, Provenance};
 use crate::certificate::rfc3339;
-use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, AdminPassword, CA_SECRET, Config, HARBOR_NAMESPACE,
     REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET, TLS_SECRET,
 };
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Parameter path of the admin password.
@@ -36,14 +39,14 @@ pub struct CredentialCheck {
     /// Where each credential would come from ([`Origin::Generated`]: would be made).
     pub provenance: Provenance,
     /// The warnings [`Credentials::resolve`] would give.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Credentials {
     /// Decides every credential for `config`:
     ///
     /// - password: `auth.password` when given (a different one in `existing` earns a
-    ///   [`WarningKind::PasswordDiffers`]: Harbor reads it on first start only), else the one in
+    ///   [`DiagnosticKind::PasswordDiffers`](crate::DiagnosticKind::PasswordDiffers): Harbor reads it on first start only), else the one in
     ///   `existing` (`harbor-admin-password`, then `registry-info`), else generated;
     /// - TLS: `auth.certs` when given, checked (SPEC 4.3, see
     ///   [`crate::CredentialErrorKind`]), else the existing `harbor-tls` (with the CA key from
@@ -102,7 +105,7 @@ struct Plan {
     tls: TlsPlan,
     internal: InternalPlan,
     robot: RobotPlan,
-    warnings: Vec<Warning>,
+    warnings: Vec<Diagnostic>,
 }
 
 enum PasswordPlan {
@@ -179,45 +182,42 @@ fn plan_password(
     config: &Config,
     existing: Option<&ExistingSecrets>,
     rotation: &Rotation,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> PasswordPlan {
     let previous = existing.and_then(|all| existing_password(all, config));
     let rotate = rotation.contains(Rotatable::AdminPassword);
     if let Some(given) = &config.auth.password {
         if rotate {
-            warnings.push(Warning {
-                kind: WarningKind::RotationIgnored,
-                path: PASSWORD_PATH.to_owned(),
-                position: None,
-                message: "--rotate admin-password has no effect: the password is a parameter; \
+            warnings.push(Diagnostic::new(
+                DiagnosticKind::RotationIgnored,
+                Path::notation(PASSWORD_PATH),
+                "--rotate admin-password has no effect: the password is a parameter; \
                           change the parameter to replace it"
                     .to_owned(),
-            });
+            ));
         }
         if previous.is_some_and(|(previous, _)| previous != given.secret()) {
-            warnings.push(Warning {
-                kind: WarningKind::PasswordDiffers,
-                path: PASSWORD_PATH.to_owned(),
-                position: None,
-                message: "the existing secrets hold another admin password; Harbor reads it on \
+            warnings.push(Diagnostic::new(
+                DiagnosticKind::PasswordDiffers,
+                Path::notation(PASSWORD_PATH),
+                "the existing secrets hold another admin password; Harbor reads it on \
                           its first start only, so change a running Harbor's password in its UI \
                           or API"
                     .to_owned(),
-            });
+            ));
         }
         return PasswordPlan::Keep(given.secret().clone(), Origin::Provided);
     }
     match previous {
         Some((previous, path)) if rotate => {
-            warnings.push(Warning {
-                kind: WarningKind::RotationEffect,
-                path,
-                position: None,
-                message: "the admin password was rotated: Harbor reads it on its first start \
+            warnings.push(Diagnostic::new(
+                DiagnosticKind::RotationEffect,
+                Path::notation(&path),
+                "the admin password was rotated: Harbor reads it on its first start \
                           only, so a running Harbor keeps the old one until you change it in \
                           Harbor's UI or API to the new value"
                     .to_owned(),
-            });
+            ));
             PasswordPlan::Generate {
                 context: rotation_context(previous.expose()),
                 origin: Origin::Rotated,
@@ -225,16 +225,15 @@ fn plan_password(
         }
         Some((previous, path)) => {
             if let Err(broken) = AdminPassword::check(previous.expose()) {
-                warnings.push(Warning {
-                    kind: WarningKind::PasswordPolicy,
-                    path,
-                    position: None,
-                    message: format!(
+                warnings.push(Diagnostic::new(
+                    DiagnosticKind::ReusedPasswordPolicy,
+                    Path::notation(&path),
+                    format!(
                         "the existing admin password {broken}, which Harbor's password policy \
                          refuses for new passwords; it is kept (Harbor already runs with it). \
                          Replace it with --rotate admin-password and change it in Harbor too"
                     ),
-                });
+                ));
             }
             PasswordPlan::Keep(previous.clone(), Origin::Reused)
         }
@@ -344,7 +343,7 @@ fn expected_secrets(config: &Config) -> Vec<(String, &'static str)> {
 
 /// A warning for each source of `existing` that holds none of the Secrets harbor-edge reads
 /// (SPEC 4.1): a wrong file, a values file, Secrets of another namespace.
-fn unused_sources(existing: &ExistingSecrets, config: &Config) -> Vec<Warning> {
+fn unused_sources(existing: &ExistingSecrets, config: &Config) -> Vec<Diagnostic> {
     let expected = expected_secrets(config);
     let matches = |namespace: Option<&str>, name: &str| {
         expected.iter().any(|(want_namespace, want_name)| {
@@ -385,9 +384,10 @@ fn unused_sources(existing: &ExistingSecrets, config: &Config) -> Vec<Warning> {
             text
         };
         let mut message = format!(
-            "holds none of the Secrets harbor-edge reads ({TLS_SECRET}, {ADMIN_PASSWORD_SECRET}, \
+            "{} holds none of the Secrets harbor-edge reads ({TLS_SECRET}, {ADMIN_PASSWORD_SECRET}, \
              {REGISTRY_INFO_SECRET}, {CA_SECRET}, {ROBOT_SECRET_SECRET}, Harbor's internal \
-             ones); it holds {held}. Nothing in it was reused"
+             ones); it holds {held}. Nothing in it was reused",
+            source.name
         );
         if !misplaced.is_empty() {
             message.push_str(&format!(" ({})", misplaced.join("; ")));
@@ -396,16 +396,11 @@ fn unused_sources(existing: &ExistingSecrets, config: &Config) -> Vec<Warning> {
             ". Give the Secrets of an earlier render (the stream or folder it wrote, or \
              `kubectl get secret -A -o yaml`)",
         );
-        warnings.push(Warning {
-            kind: WarningKind::ExistingUnused,
-            path: if source.name == "existing secrets" {
-                source.name.clone()
-            } else {
-                format!("existing secrets ({})", source.name)
-            },
-            position: None,
+        warnings.push(Diagnostic::new(
+            DiagnosticKind::ExistingUnused,
+            Path::root().key(super::existing::SECRETS),
             message,
-        });
+        ));
     }
     warnings
 }

@@ -5,8 +5,8 @@
 
 use super::existing::ExistingSecrets;
 use super::generator::{Generator, Purpose};
+use super::rotation::rotation_context;
 use super::rotation::{Rotatable, Rotation};
-use super::tls::rotation_context;
 use super::{Origin, password};
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::HARBOR_NAMESPACE;

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use super::InternalCredential;
+use sha2::{Digest, Sha256};
+
+use super::catalog::InternalCredential;
 
 /// One credential that a [`Rotation`] can replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -202,6 +204,13 @@ impl FromStr for Rotation {
                 .ok_or_else(|| UnknownRotation(name.chars().take(60).collect())),
         }
     }
+}
+
+/// `rotate:` and a digest of what is replaced, for the random streams of a rotation.
+pub(crate) fn rotation_context(replaced: &str) -> Vec<u8> {
+    let mut context = b"rotate:".to_vec();
+    context.extend_from_slice(&Sha256::digest(replaced.as_bytes()));
+    context
 }
 
 #[cfg(test)]

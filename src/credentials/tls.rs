@@ -10,22 +10,23 @@
 //! moved there, with a warning.
 
 use rcgen::Issuer;
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use super::existing::{ExistingSecret, ExistingSecrets};
 use super::generate::{generate_server, generate_tls, issuer_from_ca};
 use super::generator::Generator;
-use super::rotation::{Rotatable, Rotation};
+use super::rotation::{Rotatable, Rotation, rotation_context};
 use super::signing::EcdsaP256Key;
 use super::trust::{self, Places, ServerTls};
 use super::{EXPIRY_MARGIN, Origin, ReissueReason, TlsMaterial};
 use crate::certificate::{CertificateInfo, Chain, rfc3339};
-use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::{
     CA_CERT_KEY, CA_KEY_KEY, CA_SECRET, Cluster, Config, HARBOR_NAMESPACE, ProvidedCerts,
     TLS_SECRET,
 };
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Parameter paths of the provided material.
@@ -125,20 +126,19 @@ pub(crate) fn plan(
     existing: Option<&ExistingSecrets>,
     rotation: &Rotation,
     now: OffsetDateTime,
-) -> Result<(TlsPlan, Vec<Warning>)> {
+) -> Result<(TlsPlan, Vec<Diagnostic>)> {
     let mut warnings = Vec::new();
     if let Some(certs) = &config.auth.certs {
         for item in [Rotatable::Ca, Rotatable::ServerCertificate] {
             if rotation.contains(item) {
-                warnings.push(Warning {
-                    kind: WarningKind::RotationIgnored,
-                    path: CERT_PATH.to_owned(),
-                    position: None,
-                    message: format!(
+                warnings.push(Diagnostic::new(
+                    DiagnosticKind::RotationIgnored,
+                    Path::notation(CERT_PATH),
+                    format!(
                         "--rotate {item} has no effect: the certificate is a parameter; \
                          give another one to replace it"
                     ),
-                });
+                ));
             }
         }
         let tls = plan_provided(certs, &config.cluster, now, &mut warnings)?;
@@ -189,14 +189,9 @@ pub(crate) fn plan(
             b"missing-server-certificate",
             now,
         )?;
-        warnings.push(Warning {
-            kind: WarningKind::CertificateReissued,
-            path: format!("secret {HARBOR_NAMESPACE}/{TLS_SECRET}"),
-            position: None,
-            message: format!(
-                "is missing: a new server certificate was issued from the CA kept in {CA_SECRET}"
-            ),
-        });
+        warnings.push(Diagnostic::new(DiagnosticKind::CertificateReissued, super::existing::secret_place(Some(HARBOR_NAMESPACE), TLS_SECRET), format!(
+                "{TLS_SECRET} is missing: a new server certificate was issued from the CA kept in {CA_SECRET}"
+            )));
         return Ok((plan, warnings));
     };
     if rotation.contains(Rotatable::ServerCertificate) {
@@ -297,12 +292,11 @@ pub(crate) fn plan(
         context,
         origin: Origin::Reissued,
     };
-    warnings.push(Warning {
-        kind: WarningKind::CertificateReissued,
-        path: places.cert.to_owned(),
-        position: None,
-        message: format!("the server certificate was reissued from the existing CA because {why}"),
-    });
+    warnings.push(Diagnostic::new(
+        DiagnosticKind::CertificateReissued,
+        Path::notation(places.cert),
+        format!("the server certificate was reissued from the existing CA because {why}"),
+    ));
     Ok((plan, warnings))
 }
 
@@ -343,13 +337,6 @@ fn with_hint(error: Error, hint: &str) -> Error {
         },
         other => other,
     }
-}
-
-/// `rotate:` and a digest of what is replaced, for the random streams of a rotation.
-pub(crate) fn rotation_context(replaced: &str) -> Vec<u8> {
-    let mut context = b"rotate:".to_vec();
-    context.extend_from_slice(&Sha256::digest(replaced.as_bytes()));
-    context
 }
 
 /// A CA with its key, read and checked: what a reissue needs.
@@ -411,7 +398,7 @@ impl<'a> CaSource<'a> {
     fn read(
         tls_secret: Option<&'a ExistingSecret>,
         ca_secret: Option<&'a ExistingSecret>,
-        warnings: &mut Vec<Warning>,
+        warnings: &mut Vec<Diagnostic>,
     ) -> Result<Self> {
         let cert_in = |secret: Option<&'a ExistingSecret>| {
             secret.and_then(|secret| Some((secret.value(CA_CERT_KEY)?, secret.path(CA_CERT_KEY))))
@@ -457,18 +444,17 @@ impl<'a> CaSource<'a> {
             }
         }
         if let (Some((_, old_place)), None) = (&old, &new) {
-            warnings.push(Warning {
-                kind: WarningKind::CaKeyMoved,
-                path: old_place.clone(),
-                position: None,
-                message: format!(
+            warnings.push(Diagnostic::new(
+                DiagnosticKind::CaKeyMoved,
+                Path::notation(old_place),
+                format!(
                     "the CA key moves out of {TLS_SECRET}, which nginx and core mount, into \
                      Secret {CA_SECRET} of the cluster's namespace, which no pod mounts. After \
                      applying, check that the cluster's {TLS_SECRET} no longer holds it: \
                      `kubectl -n {HARBOR_NAMESPACE} patch secret {TLS_SECRET} --type=json -p \
                      '[{{\"op\":\"remove\",\"path\":\"/data/ca.key\"}}]'` removes it if it does"
                 ),
-            });
+            ));
         }
         Ok(Self {
             text,
@@ -518,22 +504,21 @@ impl<'a> CaSource<'a> {
 }
 
 /// A warning when a CA the chain relies on ends within 30 days.
-fn ca_expiry_warning(server: &ServerTls, now: OffsetDateTime, place: &str) -> Option<Warning> {
+fn ca_expiry_warning(server: &ServerTls, now: OffsetDateTime, place: &str) -> Option<Diagnostic> {
     let ending = server
         .ca
         .iter()
         .find(|certificate| certificate.not_after - now < EXPIRY_MARGIN)?;
-    Some(Warning {
-        kind: WarningKind::CertificateExpiresSoon,
-        path: place.to_owned(),
-        position: None,
-        message: format!(
+    Some(Diagnostic::new(
+        DiagnosticKind::CertificateExpiresSoon,
+        Path::notation(place),
+        format!(
             "the CA {} expires on {}, within 30 days; plan to rotate it (--rotate ca) and \
              distribute the new ca.crt to every node",
             ending.label(),
             rfc3339(ending.not_after)
         ),
-    })
+    ))
 }
 
 /// Checks provided material (SPEC 2.2, 4.3): it is never replaced, so every misfit is an error.
@@ -541,7 +526,7 @@ fn plan_provided(
     provided: &ProvidedCerts,
     cluster: &Cluster,
     now: OffsetDateTime,
-    warnings: &mut Vec<Warning>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Result<TlsMaterial> {
     let places = Places {
         cert: CERT_PATH,
@@ -563,15 +548,14 @@ fn plan_provided(
     trust::check_ca_validity(&server, now, CA_PATH)?;
     let leaf = &server.chain.leaf;
     if leaf.not_after - now < EXPIRY_MARGIN {
-        warnings.push(Warning {
-            kind: WarningKind::CertificateExpiresSoon,
-            path: CERT_PATH.to_owned(),
-            position: None,
-            message: format!(
+        warnings.push(Diagnostic::new(
+            DiagnosticKind::CertificateExpiresSoon,
+            Path::notation(CERT_PATH),
+            format!(
                 "the certificate expires on {}, within 30 days; replace it",
                 rfc3339(leaf.not_after)
             ),
-        });
+        ));
     }
     warnings.extend(ca_expiry_warning(&server, now, CA_PATH));
     Ok(TlsMaterial {

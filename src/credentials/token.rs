@@ -18,11 +18,13 @@ use super::existing::ExistingSecret;
 use super::generate::{add_years, serial};
 use super::generator::{Generator, Purpose};
 use super::rotation::Rotation;
+use super::rotation::rotation_context;
 use super::signing::RsaSigningKey;
-use super::tls::rotation_context;
 use super::{EXPIRY_MARGIN, InternalCredential, Origin, TOKEN_CERT_KEY, TOKEN_KEY_KEY};
 use crate::certificate::{PublicKeyMaterial, read_certificates, rfc3339, strip_leading_zeros};
-use crate::error::{CredentialErrorKind, Error, Result, Warning, WarningKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::error::{CredentialErrorKind, Error, Result};
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Size of a generated token key. 2048 bits is what Harbor's own installer and the chart make.
@@ -173,7 +175,7 @@ pub(crate) fn plan(
     existing: Option<&ExistingSecret>,
     rotation: &Rotation,
     now: time::OffsetDateTime,
-) -> Result<(TokenPlan, Vec<Warning>)> {
+) -> Result<(TokenPlan, Vec<Diagnostic>)> {
     let Some(secret) = existing else {
         let plan = TokenPlan::Generate {
             context: Vec::new(),
@@ -247,16 +249,15 @@ pub(crate) fn plan(
     let warnings = if rotate {
         Vec::new()
     } else {
-        vec![Warning {
-            kind: WarningKind::TokenCertificateReissued,
-            path: cert_path,
-            position: None,
-            message: format!(
+        vec![Diagnostic::new(
+            DiagnosticKind::TokenCertificateReissued,
+            Path::notation(&cert_path),
+            format!(
                 "the token certificate ends on {}, within 30 days: it was reissued from the same \
                  key, so tokens Harbor issues keep verifying",
                 rfc3339(leaf.not_after)
             ),
-        }]
+        )]
     };
     let plan = TokenPlan::Reissue {
         private_key: key_text.clone(),

@@ -1,21 +1,18 @@
 //! Reading input documents (SPEC 2.1): bare `harbor-config` documents and pack values, with the
 //! optional `cluster` context, source positions and input limits.
 
-mod macros;
 mod positions;
 mod problems;
 mod text;
 
-pub use macros::{MacroScope, Macros};
-pub(crate) use macros::{Resolution, resolve_string};
 pub use positions::SourceMap;
 pub(crate) use problems::oversized_integer;
 pub use text::decode_text;
 
 use serde_yaml::{Mapping, Value};
 
-use crate::error::{Error, Position, Result};
-use crate::validation::{self, Validated};
+use crate::diagnostic::Position;
+use crate::error::{Error, Result};
 use problems::{misspelt_form_keys, parse_error};
 
 /// The chart key of the pack inside a cluster profile's values.
@@ -42,7 +39,7 @@ pub struct InputLimits {
     pub max_depth: usize,
     /// Most problems collected from one input (at least 1). Default 50. An input with more
     /// keeps the first by source position and records how many it left out in a last
-    /// [`ProblemKind::Omitted`](crate::ProblemKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
+    /// [`DiagnosticKind::Omitted`](crate::DiagnosticKind::Omitted) entry, so 200,000 bad values cost the memory of 50 problems.
     pub max_problems: usize,
 }
 
@@ -73,7 +70,7 @@ pub enum DocumentForm {
 ///
 /// let input = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge1, vip: 10.0.0.5}\n")?;
 /// let validated = input.resolve(&Macros::new())?;
-/// assert_eq!(validated.config.service.https.node_port.get(), 30003);
+/// assert_eq!(validated.config.service().https().node_port().get(), 30003);
 /// # Ok::<(), harbor_edge::Error>(())
 /// ```
 #[derive(Clone)]
@@ -230,12 +227,6 @@ impl PackInput {
             cluster.insert(field.into(), value.into());
         }
         self.overridden.push(field);
-    }
-
-    /// Resolves macros, checks the schema, validates and fills defaults: the whole of SPEC 3
-    /// up to the credentials. Every problem is reported at once in [`Error::Invalid`].
-    pub fn resolve(&self, macros: &Macros) -> Result<Validated> {
-        validation::validate(self, macros)
     }
 
     /// The normalized document `{harbor-config, cluster}`.

@@ -16,7 +16,7 @@ use std::num::NonZeroU32;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::error::Position;
+use crate::diagnostic::Position;
 
 /// Positions of keys and values, by path from the document root.
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,9 @@ use serde_yaml::{Mapping, Value};
 
 use super::{CHARTS_KEY, HARBOR_CONFIG_KEY, PACK_CHART_KEY, PACK_KEY, SourceMap};
 use crate::collector::ProblemCollector;
-use crate::error::{Error, Position, Problem, ProblemKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Position};
+use crate::error::Error;
+use crate::path::Path;
 use crate::suggest::closest;
 
 /// The error for a text `serde_yaml` refuses: a limit, the problems a person can fix at a
@@ -54,20 +56,25 @@ pub(super) fn parse_error(error: &serde_yaml::Error, text: &str, max_problems: u
             } else {
                 format!("in `{}`", parent.join("."))
             };
-            problems.push(Problem {
-                kind: ProblemKind::DuplicateKey,
-                path: path.join("."),
-                position: Some(duplicate.position),
-                message: format!("duplicate key `{key}` {within}"),
-                hint: Some(format!(
+            problems.push(
+                Diagnostic::new(
+                    DiagnosticKind::DuplicateKey,
+                    Path::of_keys(&path),
+                    format!("duplicate key `{key}` {within}"),
+                )
+                .with_hint(format!(
                     "`{key}` is already written at line {}; a key may appear once per mapping: \
                      keep one of them",
                     duplicate.first
-                )),
-            });
+                ))
+                .at(Some(duplicate.position)),
+            );
         }
         for (path, position) in oversized {
-            problems.push(oversized_integer(logical(path).join("."), Some(*position)));
+            problems.push(oversized_integer(
+                Path::of_keys(&logical(path)),
+                Some(*position),
+            ));
         }
         return Error::Invalid(problems.finish());
     }
@@ -84,16 +91,14 @@ pub(super) fn parse_error(error: &serde_yaml::Error, text: &str, max_problems: u
 }
 
 /// The problem for a whole number that fits no 64-bit integer (the value is not quoted).
-pub(crate) fn oversized_integer(path: String, position: Option<Position>) -> Problem {
-    Problem {
-        kind: ProblemKind::OutOfRange,
+pub(crate) fn oversized_integer(path: Path, position: Option<Position>) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::OutOfRange,
         path,
-        position,
-        message: "the number is out of range: it does not fit a 64-bit integer".into(),
-        hint: Some(
-            "ports are 1 to 65535 and sizes are whole GB such as 120: look for extra digits".into(),
-        ),
-    }
+        "the number is out of range: it does not fit a 64-bit integer",
+    )
+    .with_hint("ports are 1 to 65535 and sizes are whole GB such as 120: look for extra digits")
+    .at(position)
 }
 
 /// Maps a source path to the path problems name: in pack values, the parameters'
@@ -123,16 +128,18 @@ pub(super) fn misspelt_form_keys(
     let mut problems = ProblemCollector::new(max_problems);
     for key in root.keys().filter_map(Value::as_str) {
         if let Some(suggestion) = closest(key, &FORM_KEYS) {
-            problems.push(Problem {
-                kind: ProblemKind::UnknownKey,
-                path: key.to_owned(),
-                position: source.key(&[key.to_owned()]),
-                message: format!("unknown key `{key}` at the top of the document"),
-                hint: Some(format!(
+            problems.push(
+                Diagnostic::new(
+                    DiagnosticKind::UnknownKey,
+                    Path::root().key(key),
+                    format!("unknown key `{key}` at the top of the document"),
+                )
+                .with_hint(format!(
                     "did you mean `{suggestion}`? The document needs `harbor-config:` at the \
                      top, or pack values with `charts: harbor-edge-native-config:`"
-                )),
-            });
+                ))
+                .at(source.key(&[key.to_owned()])),
+            );
         }
     }
     (!problems.is_empty()).then(|| Error::Invalid(problems.finish()))

@@ -1,6 +1,7 @@
 //! Input bytes to text: UTF-8, and a message that names the encoding when it is another.
 
-use crate::error::{Error, Position, Result};
+use crate::diagnostic::Position;
+use crate::error::{Error, Result};
 
 /// The text of an input file, or an [`Error::Syntax`] saying why the bytes are not UTF-8 text
 /// (naming UTF-16 and UTF-32 when a byte-order mark or the pattern of zero bytes shows it, else

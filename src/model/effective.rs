@@ -1,13 +1,9 @@
 //! The fully defaulted parameters, in the input's own shape, for display (`harbor-edge defaults`).
 
 use serde::Serialize;
-use serde_yaml::Value;
+use serde_yaml::{Mapping, Value};
 
-use super::config::{Config, Gigabytes, PortPair};
-use super::params::{
-    AuthParams, ClusterParams, DocumentParams, HarborConfigParams, HarborPortsParams,
-    MetricsParams, PortParams, ServiceParams, SizeParam, StorageParams,
-};
+use super::config::Config;
 use crate::certificate::CertificateSummary;
 use crate::secret::SecretString;
 
@@ -54,72 +50,64 @@ impl CertificatesShown {
 
 impl From<&Config> for EffectiveParameters {
     fn from(config: &Config) -> Self {
-        let ports = |pair: PortPair| PortParams {
-            port: Some(u32::from(pair.port.get())),
-            node_port: Some(u32::from(pair.node_port.get())),
-        };
-        let size = |gb: Gigabytes| Some(SizeParam::Gigabytes(u64::from(gb.get())));
-        let auth = AuthParams {
-            password: config
-                .auth
-                .password
-                .as_ref()
-                .map(|password| password.secret().clone()),
-            // Filled in below, as summaries.
-            certs: None,
-        };
-        let certs = config.auth.certs.as_ref().map(|certs| CertsShown {
-            cert: CertificatesShown::of(&certs.cert),
-            key: certs.key.clone(),
-            ca: certs.ca.as_deref().map(CertificatesShown::of),
-        });
-        let storage = &config.storage;
-        let cluster = &config.cluster;
-        let document = DocumentParams {
-            harbor_config: Some(HarborConfigParams {
-                auth: Some(auth),
-                service: Some(ServiceParams {
-                    service_type: Some(config.service.service_type),
-                    harbor: Some(HarborPortsParams {
-                        https: Some(ports(config.service.https)),
-                        http: Some(ports(config.service.http)),
-                    }),
-                    metrics: Some(MetricsParams {
-                        enabled: Some(config.service.metrics.enabled),
-                        service_monitor: Some(config.service.metrics.service_monitor),
-                    }),
-                }),
-                storage: Some(StorageParams {
-                    registry: size(storage.registry),
-                    job_service: size(storage.job_service),
-                    database: size(storage.database),
-                    redis: size(storage.redis),
-                    trivy: size(storage.trivy),
-                    storage_class: storage.storage_class.clone(),
-                }),
-            }),
-            cluster: Some(ClusterParams {
-                uid: Some(cluster.uid.to_string()),
-                vip: Some(cluster.vip.to_string()),
-                node_ips: Some(cluster.node_ips.iter().map(ToString::to_string).collect()),
-                node_port_range: Some(cluster.node_port_range.to_string()),
-            }),
-        };
         // Plain data with string keys: the conversions cannot fail.
-        let mut value = serde_yaml::to_value(&document).unwrap_or(Value::Null);
-        if let (Some(certs), Some(auth)) = (
-            certs,
-            value
-                .get_mut("harbor-config")
-                .and_then(|config| config.get_mut("auth"))
-                .and_then(Value::as_mapping_mut),
-        ) {
-            auth.insert(
-                Value::from("certs"),
-                serde_yaml::to_value(certs).unwrap_or(Value::Null),
-            );
+        let value = |data: &dyn erased::Data| data.to_yaml();
+        let mut auth = Mapping::new();
+        if let Some(password) = &config.auth.password {
+            auth.insert("password".into(), value(password.secret()));
         }
-        Self(value)
+        if let Some(certs) = &config.auth.certs {
+            let shown = CertsShown {
+                cert: CertificatesShown::of(&certs.cert),
+                key: certs.key.clone(),
+                ca: certs.ca.as_deref().map(CertificatesShown::of),
+            };
+            auth.insert("certs".into(), value(&shown));
+        }
+        let service = &config.service;
+        let mut ports = Mapping::new();
+        ports.insert("https".into(), value(&service.https));
+        ports.insert("http".into(), value(&service.http));
+        let mut service_shown = Mapping::new();
+        service_shown.insert("serviceType".into(), value(&service.service_type));
+        service_shown.insert("harbor".into(), ports.into());
+        service_shown.insert("metrics".into(), value(&service.metrics));
+        let mut harbor_config = Mapping::new();
+        harbor_config.insert("auth".into(), auth.into());
+        harbor_config.insert("service".into(), service_shown.into());
+        harbor_config.insert("storage".into(), value(&config.storage));
+        let cluster = &config.cluster;
+        let mut cluster_shown = Mapping::new();
+        cluster_shown.insert("uid".into(), cluster.uid.to_string().into());
+        cluster_shown.insert("vip".into(), cluster.vip.to_string().into());
+        let node_ips: Vec<Value> = cluster
+            .node_ips
+            .iter()
+            .map(|ip| ip.to_string().into())
+            .collect();
+        cluster_shown.insert("nodeIps".into(), node_ips.into());
+        cluster_shown.insert(
+            "nodePortRange".into(),
+            cluster.node_port_range.to_string().into(),
+        );
+        let mut document = Mapping::new();
+        document.insert("harbor-config".into(), harbor_config.into());
+        document.insert("cluster".into(), cluster_shown.into());
+        Self(document.into())
+    }
+}
+
+/// Serialization to a YAML value through a trait object, so one closure serves every section.
+mod erased {
+    pub(super) trait Data {
+        fn to_yaml(&self) -> serde_yaml::Value;
+    }
+
+    impl<T: serde::Serialize> Data for T {
+        fn to_yaml(&self) -> serde_yaml::Value {
+            // Plain data with string keys: the conversion cannot fail.
+            serde_yaml::to_value(self).unwrap_or(serde_yaml::Value::Null)
+        }
     }
 }
 

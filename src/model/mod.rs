@@ -1,8 +1,12 @@
-//! The parameters: the input shape ([`params`]) and the validated configuration ([`config`]).
+//! The parameters: their declarations ([`parameters`], one per parameter) and the validated
+//! configuration ([`config`]).
 
-pub mod config;
+mod config;
 mod effective;
-pub mod params;
+pub(crate) mod parameters;
+mod values;
 
 pub use config::*;
 pub use effective::EffectiveParameters;
+pub use parameters::Metrics;
+pub use values::*;

@@ -1,10 +1,12 @@
 //! Output (SPEC 5): a rendered [`Bundle`] as one YAML stream, as JSON, or as a folder with
-//! one file per object.
+//! one file per object. The last step of the pipeline: it adds these forms to what
+//! [`crate::render`] returns, and reads an earlier output folder back for
+//! [`crate::credentials`]; neither of them uses it.
 //!
 //! Order is the apply order: namespaces, secrets, then the rest (the `HelmChart` for `k3s`, the
-//! bootstrap ConfigMap and Job; for `helm`, then the two values files in [`VALUES_FOLDER`]). Keys keep the order the templates write
-//! them in (the Helm values: the order `render/values.rs` declares). The same input gives
-//! byte-identical output.
+//! bootstrap ConfigMap and Job; for `helm`, then the two values files in [`VALUES_FOLDER`]).
+//! Keys keep the order the templates write them in (the Helm values: the order
+//! `render/values.rs` declares). The same input gives byte-identical output.
 //!
 //! What `kubectl apply` sees is Kubernetes objects only: the stream ([`Bundle::to_yaml`]), the
 //! JSON array ([`Bundle::to_json`]) and every `.yaml`, `.yml` or `.json` file directly in an
@@ -81,247 +83,14 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::render::Target;
-
-/// The subfolder of an output folder (and the prefix of [`RenderedObject::file_name`]) for the
-/// files of the `helm` and `k3s` targets that are not Kubernetes objects: the Helm values.
-pub const VALUES_FOLDER: &str = "values";
+use crate::render::{Bundle, RenderedObject, VALUES_FOLDER};
 
 /// The file in an output folder that lists the files harbor-edge owns there (not `.yaml`,
 /// `.yml` or `.json`, so `kubectl apply -f` ignores it).
 pub const OWNED_FILES_LIST: &str = dir::OWNED_FILES_LIST;
 
-/// What a rendered object is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ObjectKind {
-    /// A `v1` Namespace.
-    Namespace,
-    /// A `v1` Secret.
-    Secret,
-    /// A `helm.cattle.io/v1` HelmChart (k3s/RKE2).
-    HelmChart,
-    /// A `v1` ConfigMap (the bootstrap Job's script and configuration).
-    ConfigMap,
-    /// A `batch/v1` Job (the bootstrap Job that sets Harbor up as the nodes' mirror).
-    Job,
-    /// The Helm values file: not a Kubernetes object.
-    HelmValues,
-    /// The Helm values that hold a secret (the `helm` target's second values file): not a
-    /// Kubernetes object.
-    HelmSecretValues,
-    /// The k3s/RKE2 `registries.yaml` (node target; holds the robot's credentials in the
-    /// Palette layout with a private project).
-    RegistriesConfig,
-    /// A containerd `hosts.toml` (node target; TOML).
-    ContainerdHosts,
-    /// The registry's CA certificate, PEM (node target).
-    CaCertificate,
-}
-
-/// The text format of a rendered object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Format {
-    /// One YAML document.
-    Yaml,
-    /// A TOML document.
-    Toml,
-    /// PEM blocks.
-    Pem,
-}
-
-impl ObjectKind {
-    /// The Kubernetes `kind` (`HelmValues` for the values file).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ObjectKind::Namespace => "Namespace",
-            ObjectKind::Secret => "Secret",
-            ObjectKind::HelmChart => "HelmChart",
-            ObjectKind::ConfigMap => "ConfigMap",
-            ObjectKind::Job => "Job",
-            ObjectKind::HelmValues => "HelmValues",
-            ObjectKind::HelmSecretValues => "HelmSecretValues",
-            ObjectKind::RegistriesConfig => "RegistriesConfig",
-            ObjectKind::ContainerdHosts => "ContainerdHosts",
-            ObjectKind::CaCertificate => "CaCertificate",
-        }
-    }
-
-    /// The text format its file has.
-    pub fn format(self) -> Format {
-        match self {
-            ObjectKind::ContainerdHosts => Format::Toml,
-            ObjectKind::CaCertificate => Format::Pem,
-            _ => Format::Yaml,
-        }
-    }
-
-    /// The `apiVersion`, or `None` for what is not a Kubernetes object.
-    pub fn api_version(self) -> Option<&'static str> {
-        match self {
-            ObjectKind::Namespace | ObjectKind::Secret | ObjectKind::ConfigMap => Some("v1"),
-            ObjectKind::HelmChart => Some("helm.cattle.io/v1"),
-            ObjectKind::Job => Some("batch/v1"),
-            ObjectKind::HelmValues
-            | ObjectKind::HelmSecretValues
-            | ObjectKind::RegistriesConfig
-            | ObjectKind::ContainerdHosts
-            | ObjectKind::CaCertificate => None,
-        }
-    }
-
-    /// Whether this is a Kubernetes object (something `kubectl apply` takes).
-    pub fn is_kubernetes_object(self) -> bool {
-        self.api_version().is_some()
-    }
-
-    /// Whether the object holds secret data (written with owner-only permissions).
-    pub fn holds_secrets(self) -> bool {
-        matches!(
-            self,
-            ObjectKind::Secret | ObjectKind::HelmSecretValues | ObjectKind::RegistriesConfig
-        )
-    }
-}
-
-impl fmt::Display for ObjectKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// One rendered, self-checked object. `Debug` shows its identity only: the text may hold
-/// secrets.
-#[derive(Clone)]
-pub struct RenderedObject {
-    kind: ObjectKind,
-    name: String,
-    namespace: Option<String>,
-    file_name: String,
-    template: &'static str,
-    text: String,
-}
-
-/// The text of an object holding secrets (a Secret, registries.yaml) is overwritten when the
-/// object is dropped.
-impl Drop for RenderedObject {
-    fn drop(&mut self) {
-        if self.kind.holds_secrets() {
-            zeroize::Zeroize::zeroize(&mut self.text);
-        }
-    }
-}
-
-impl RenderedObject {
-    pub(crate) fn new(
-        kind: ObjectKind,
-        name: String,
-        namespace: Option<String>,
-        file_name: String,
-        template: &'static str,
-        text: String,
-    ) -> Self {
-        Self {
-            kind,
-            name,
-            namespace,
-            file_name,
-            template,
-            text,
-        }
-    }
-
-    /// What it is.
-    pub fn kind(&self) -> ObjectKind {
-        self.kind
-    }
-
-    /// `metadata.name` (`values` for the values file).
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// `metadata.namespace`, for namespaced objects.
-    pub fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
-    }
-
-    /// The stable file name in an output folder, e.g. `10-secret-harbor-tls.yaml`; a relative
-    /// path with `/` for files in subfolders: the Helm values (`values/values.yaml`, see
-    /// [`VALUES_FOLDER`]) and the `node` target's `certs.d/<registry>/hosts.toml`.
-    pub fn file_name(&self) -> &str {
-        &self.file_name
-    }
-
-    /// The template that rendered it.
-    pub fn template(&self) -> &str {
-        self.template
-    }
-
-    /// The rendered text in its [`Format`] (for YAML: one document without a `---` marker),
-    /// ending in one line break.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
-    /// The same content as JSON data (a PEM file as a JSON string). Computed from the text on
-    /// each call, so rendering pays nothing for it; the self-check made sure the text parses
-    /// and has a JSON form.
-    pub fn json(&self) -> serde_json::Value {
-        let parsed = match self.kind.format() {
-            Format::Yaml => serde_yaml::from_str::<serde_json::Value>(&self.text).ok(),
-            Format::Toml => toml::from_str::<toml::Table>(&self.text)
-                .ok()
-                .and_then(|table| serde_json::to_value(table).ok()),
-            Format::Pem => Some(serde_json::Value::String(self.text.clone())),
-        };
-        parsed.unwrap_or(serde_json::Value::Null)
-    }
-}
-
-impl fmt::Debug for RenderedObject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RenderedObject")
-            .field("kind", &self.kind)
-            .field("name", &self.name)
-            .field("namespace", &self.namespace)
-            .field("file_name", &self.file_name)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Everything rendered for one target, in apply order.
-#[derive(Debug, Clone)]
-pub struct Bundle {
-    target: Target,
-    objects: Vec<RenderedObject>,
-}
-
+/// The output forms of a bundle: one stream, JSON, a folder.
 impl Bundle {
-    /// The bundle, with every file of a `helm` or `k3s` bundle that is not a Kubernetes object
-    /// placed in [`VALUES_FOLDER`], so the top of its folder is what `kubectl apply` takes.
-    pub(crate) fn new(target: Target, mut objects: Vec<RenderedObject>) -> Self {
-        if matches!(target, Target::Helm | Target::K3s) {
-            for object in &mut objects {
-                if !object.kind.is_kubernetes_object() && !object.file_name.contains('/') {
-                    object.file_name = format!("{VALUES_FOLDER}/{}", object.file_name);
-                }
-            }
-        }
-        Self { target, objects }
-    }
-
-    /// The target it was rendered for.
-    pub fn target(&self) -> Target {
-        self.target
-    }
-
-    /// The objects, in apply order.
-    pub fn objects(&self) -> &[RenderedObject] {
-        &self.objects
-    }
-
     /// The Kubernetes objects as one multi-document YAML stream, each document opened by
     /// `---`: what `kubectl apply -f -` takes. For `k3s` that is the whole install; for `helm`
     /// the Helm values are not in it ([`Bundle::values_yaml`], or the [`VALUES_FOLDER`] of
@@ -331,27 +100,9 @@ impl Bundle {
         let mut text = String::new();
         for object in self.kubernetes_objects() {
             text.push_str("---\n");
-            text.push_str(&object.text);
+            text.push_str(object.text());
         }
         text
-    }
-
-    /// The Helm values file, for the `helm` target.
-    pub fn values_yaml(&self) -> Option<&str> {
-        self.text_of(ObjectKind::HelmValues)
-    }
-
-    /// The Helm values that hold a secret, for the `helm` target: `helm install` takes them as
-    /// a second `-f` after [`Bundle::values_yaml`].
-    pub fn secret_values_yaml(&self) -> Option<&str> {
-        self.text_of(ObjectKind::HelmSecretValues)
-    }
-
-    fn text_of(&self, kind: ObjectKind) -> Option<&str> {
-        self.objects
-            .iter()
-            .find(|object| object.kind == kind)
-            .map(RenderedObject::text)
     }
 
     /// A pretty-printed JSON array of the documents of [`Bundle::to_yaml`] (Kubernetes objects
@@ -393,12 +144,12 @@ impl Bundle {
         options: &WriteOptions,
     ) -> Result<Vec<PathBuf>> {
         let files: Vec<dir::SetFile<'_>> = self
-            .objects
+            .objects()
             .iter()
             .map(|object| dir::SetFile {
-                path: &object.file_name,
-                text: &object.text,
-                secret: object.kind.holds_secrets(),
+                path: object.file_name(),
+                text: object.text(),
+                secret: object.kind().holds_secrets(),
             })
             .collect();
         dir::write_set(dir.as_ref(), &files, &options.protected())
@@ -415,14 +166,14 @@ impl Bundle {
     ) -> Result<Vec<PathBuf>> {
         let prefix = format!("{VALUES_FOLDER}/");
         let files: Vec<dir::SetFile<'_>> = self
-            .objects
+            .objects()
             .iter()
             .filter_map(|object| {
-                let path = object.file_name.strip_prefix(&prefix)?;
+                let path = object.file_name().strip_prefix(&prefix)?;
                 Some(dir::SetFile {
                     path,
-                    text: &object.text,
-                    secret: object.kind.holds_secrets(),
+                    text: object.text(),
+                    secret: object.kind().holds_secrets(),
                 })
             })
             .collect();
@@ -430,12 +181,6 @@ impl Bundle {
             return Ok(Vec::new());
         }
         dir::write_set(dir.as_ref(), &files, &options.protected())
-    }
-
-    fn kubernetes_objects(&self) -> impl Iterator<Item = &RenderedObject> {
-        self.objects
-            .iter()
-            .filter(|object| object.kind.is_kubernetes_object())
     }
 }
 
@@ -545,28 +290,30 @@ pub fn write_targets(
 ) -> Result<Vec<PathBuf>> {
     let mut seen = Vec::new();
     for bundle in bundles {
-        if seen.contains(&bundle.target) {
+        if seen.contains(&bundle.target()) {
             return Err(crate::Error::Usage {
-                message: format!("the {} target is given twice", bundle.target),
+                message: format!("the {} target is given twice", bundle.target()),
             });
         }
-        seen.push(bundle.target);
+        seen.push(bundle.target());
     }
     let paths: Vec<(String, &RenderedObject)> = bundles
         .iter()
         .flat_map(|bundle| {
-            bundle
-                .objects
-                .iter()
-                .map(move |object| (format!("{}/{}", bundle.target, object.file_name), object))
+            bundle.objects().iter().map(move |object| {
+                (
+                    format!("{}/{}", bundle.target(), object.file_name()),
+                    object,
+                )
+            })
         })
         .collect();
     let files: Vec<dir::SetFile<'_>> = paths
         .iter()
         .map(|(path, object)| dir::SetFile {
             path,
-            text: &object.text,
-            secret: object.kind.holds_secrets(),
+            text: object.text(),
+            secret: object.kind().holds_secrets(),
         })
         .collect();
     dir::write_set(dir.as_ref(), &files, &options.protected())

@@ -6,8 +6,10 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::quantity::{Cpus, Memory};
-use crate::error::{Error, Position, Result};
+use crate::diagnostic::Position;
+use crate::error::{Error, Result};
 use crate::input::{InputLimits, SourceMap};
+use crate::path::Path;
 
 /// Facts about the cluster Harbor is meant for: its nodes, storage classes and kube-apiserver
 /// arguments.
@@ -119,11 +121,12 @@ impl Default for ApiServerArgs {
     }
 }
 
-/// One flag value found in [`ApiServerArgs`], with the path segment that holds it.
+/// One flag value found in [`ApiServerArgs`], with the path that holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FlagValue<'a> {
-    /// `[2]` for a list item, `.enable-admission-plugins` for a map key.
-    pub(crate) segment: String,
+    /// `apiServerArgs[2]` for a list item, `apiServerArgs.enable-admission-plugins` for a map
+    /// key.
+    pub(crate) path: Path,
     /// The key, for the source map: the index or the map key as written.
     pub(crate) key: String,
     pub(crate) value: &'a str,
@@ -149,7 +152,7 @@ impl ApiServerArgs {
                     };
                     if let Some((index, value)) = value {
                         found.push(FlagValue {
-                            segment: format!("[{index}]"),
+                            path: Path::root().key("apiServerArgs").index(index),
                             key: index.to_string(),
                             value,
                         });
@@ -161,7 +164,7 @@ impl ApiServerArgs {
                 .iter()
                 .filter(|(name, _)| name.trim().trim_start_matches('-') == flag)
                 .map(|(name, value)| FlagValue {
-                    segment: format!(".{name}"),
+                    path: Path::root().key("apiServerArgs").key(name.clone()),
                     key: name.clone(),
                     value,
                 })

@@ -1,11 +1,12 @@
 //! The preflight rules, one function each, from the pack's prerequisites and known issues.
 
 use super::inventory::Inventory;
-use super::report::{Finding, FindingKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::model::{Config, RECOMMENDED_STORAGE_GB};
+use crate::path::Path;
 
 /// A rule reads the parameters and the inventory and returns what it found.
-pub(crate) type Rule = fn(&Config, &Inventory) -> Vec<Finding>;
+pub(crate) type Rule = fn(&Config, &Inventory) -> Vec<Diagnostic>;
 
 /// Every rule, in the order their findings are reported.
 pub(crate) const RULES: &[Rule] = &[
@@ -37,42 +38,55 @@ pub const MIN_NODE_MEMORY_BYTES: u64 = 8_000_000_000;
 /// name them.
 const SUPPORTED_ARCHITECTURES: &[&str] = &["amd64", "x86_64"];
 
-fn node_path(index: usize, field: &str) -> String {
-    format!("nodes[{index}].{field}")
+fn node_path(index: usize, field: &str) -> Path {
+    Path::root().key("nodes").index(index).key(field)
+}
+
+/// A finding: a diagnostic of `kind` with its hint.
+fn finding(
+    kind: DiagnosticKind,
+    path: Path,
+    position: Option<crate::diagnostic::Position>,
+    message: impl Into<String>,
+    hint: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::new(kind, path, message)
+        .with_hint(hint)
+        .at(position)
 }
 
 fn node_finding(
     inventory: &Inventory,
-    kind: FindingKind,
+    kind: DiagnosticKind,
     index: usize,
     field: &str,
     message: String,
     hint: &str,
-) -> Finding {
+) -> Diagnostic {
     let position = inventory.position(&["nodes", &index.to_string(), field]);
-    Finding::new(kind, node_path(index, field), position, message, hint)
+    finding(kind, node_path(index, field), position, message, hint)
 }
 
-fn no_nodes(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn no_nodes(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     if !inventory.nodes.is_empty() {
         return Vec::new();
     }
-    vec![Finding::new(
-        FindingKind::NoNodes,
-        "nodes",
+    vec![finding(
+        DiagnosticKind::NoNodes,
+        Path::root().key("nodes"),
         inventory.position(&["nodes"]),
         "the inventory lists no node, so CPU, memory and architecture cannot be checked",
         "list every node, e.g. from `kubectl get nodes -o json`",
     )]
 }
 
-fn too_few_cpus(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn too_few_cpus(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for (index, node) in inventory.nodes.iter().enumerate() {
         if node.cpus.millis() < MIN_NODE_MILLICPUS {
             findings.push(node_finding(
                 inventory,
-                FindingKind::TooFewCpus,
+                DiagnosticKind::TooFewCpus,
                 index,
                 "cpus",
                 format!(
@@ -86,13 +100,13 @@ fn too_few_cpus(_: &Config, inventory: &Inventory) -> Vec<Finding> {
     findings
 }
 
-fn too_little_memory(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn too_little_memory(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for (index, node) in inventory.nodes.iter().enumerate() {
         if node.memory.bytes() < MIN_NODE_MEMORY_BYTES {
             findings.push(node_finding(
                 inventory,
-                FindingKind::TooLittleMemory,
+                DiagnosticKind::TooLittleMemory,
                 index,
                 "memory",
                 format!(
@@ -107,14 +121,14 @@ fn too_little_memory(_: &Config, inventory: &Inventory) -> Vec<Finding> {
     findings
 }
 
-fn unsupported_architecture(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn unsupported_architecture(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for (index, node) in inventory.nodes.iter().enumerate() {
         let architecture = node.architecture.trim().to_ascii_lowercase();
         if !SUPPORTED_ARCHITECTURES.contains(&architecture.as_str()) {
             findings.push(node_finding(
                 inventory,
-                FindingKind::UnsupportedArchitecture,
+                DiagnosticKind::UnsupportedArchitecture,
                 index,
                 "architecture",
                 format!(
@@ -128,13 +142,13 @@ fn unsupported_architecture(_: &Config, inventory: &Inventory) -> Vec<Finding> {
     findings
 }
 
-fn no_storage_class(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn no_storage_class(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     if !inventory.storage_classes.is_empty() {
         return Vec::new();
     }
-    vec![Finding::new(
-        FindingKind::NoStorageClass,
-        "storageClasses",
+    vec![finding(
+        DiagnosticKind::NoStorageClass,
+        Path::root().key("storageClasses"),
         inventory.position(&["storageClasses"]),
         "the cluster has no storage class, so Harbor's five volumes cannot be provisioned",
         "install a CSI driver with a storage class (e.g. local-path) and list it under \
@@ -142,7 +156,7 @@ fn no_storage_class(_: &Config, inventory: &Inventory) -> Vec<Finding> {
     )]
 }
 
-fn storage_class_not_found(config: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn storage_class_not_found(config: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let Some(wanted) = &config.storage.storage_class else {
         return Vec::new();
     };
@@ -160,9 +174,9 @@ fn storage_class_not_found(config: &Config, inventory: &Inventory) -> Vec<Findin
         .iter()
         .map(|class| class.name.as_str())
         .collect();
-    vec![Finding::new(
-        FindingKind::StorageClassNotFound,
-        "harbor-config.storage.storageClass",
+    vec![finding(
+        DiagnosticKind::StorageClassNotFound,
+        Path::of_keys(&["harbor-config", "storage", "storageClass"]),
         None,
         format!("the storage class `{wanted}` is not in the cluster"),
         format!(
@@ -172,16 +186,16 @@ fn storage_class_not_found(config: &Config, inventory: &Inventory) -> Vec<Findin
     )]
 }
 
-fn no_default_storage_class(config: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn no_default_storage_class(config: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     if config.storage.storage_class.is_some()
         || inventory.storage_classes.is_empty()
         || inventory.storage_classes.iter().any(|class| class.default)
     {
         return Vec::new();
     }
-    vec![Finding::new(
-        FindingKind::NoDefaultStorageClass,
-        "storageClasses",
+    vec![finding(
+        DiagnosticKind::NoDefaultStorageClass,
+        Path::root().key("storageClasses"),
         inventory.position(&["storageClasses"]),
         "the parameters use the cluster's default storage class and no class is marked \
          `default: true`; Harbor's volumes would stay pending",
@@ -189,16 +203,16 @@ fn no_default_storage_class(config: &Config, inventory: &Inventory) -> Vec<Findi
     )]
 }
 
-fn longhorn_storage_class(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn longhorn_storage_class(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for (index, class) in inventory.storage_classes.iter().enumerate() {
         // `driver.longhorn.io` is the CSI driver; older installs name `rancher.io/longhorn`.
         let longhorn = class.provisioner.to_ascii_lowercase().contains("longhorn")
             || class.name.to_ascii_lowercase().contains("longhorn");
         if longhorn {
-            findings.push(Finding::new(
-                FindingKind::LonghornStorageClass,
-                format!("storageClasses[{index}]"),
+            findings.push(finding(
+                DiagnosticKind::LonghornStorageClass,
+                Path::root().key("storageClasses").index(index),
                 inventory.position(&["storageClasses", &index.to_string()]),
                 format!(
                     "storage class `{}` is Longhorn (`{}`); the pack lists a known hang \
@@ -213,21 +227,21 @@ fn longhorn_storage_class(_: &Config, inventory: &Inventory) -> Vec<Finding> {
     findings
 }
 
-fn storage_below_recommended(config: &Config, _: &Inventory) -> Vec<Finding> {
+fn storage_below_recommended(config: &Config, _: &Inventory) -> Vec<Diagnostic> {
     let total = config.storage.total_gb();
     if total >= u64::from(RECOMMENDED_STORAGE_GB) {
         return Vec::new();
     }
-    vec![Finding::new(
-        FindingKind::StorageBelowRecommended,
-        "harbor-config.storage",
+    vec![finding(
+        DiagnosticKind::StorageBelowRecommended,
+        Path::of_keys(&["harbor-config", "storage"]),
         None,
         format!("the volumes add up to {total} GB; the pack asks for {RECOMMENDED_STORAGE_GB} GB"),
         "raise `harbor-config.storage.registry` (or the other sizes) to reach 160 GB in total",
     )]
 }
 
-fn always_pull_images(_: &Config, inventory: &Inventory) -> Vec<Finding> {
+fn always_pull_images(_: &Config, inventory: &Inventory) -> Vec<Diagnostic> {
     let mut findings = Vec::new();
     for flag in inventory
         .api_server_args
@@ -238,9 +252,9 @@ fn always_pull_images(_: &Config, inventory: &Inventory) -> Vec<Finding> {
             .split(',')
             .any(|plugin| plugin.trim() == "AlwaysPullImages");
         if enabled {
-            findings.push(Finding::new(
-                FindingKind::AlwaysPullImages,
-                format!("apiServerArgs{}", flag.segment),
+            findings.push(finding(
+                DiagnosticKind::AlwaysPullImages,
+                flag.path.clone(),
                 inventory.position(&["apiServerArgs", &flag.key]),
                 "the AlwaysPullImages admission plugin is enabled: every pod start pulls its \
                  image again, so pods cannot start from the nodes' cache while a registry \

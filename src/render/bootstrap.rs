@@ -15,22 +15,24 @@
 //! secret: changing any of them makes a new Job (a Job's pod template cannot be changed), and
 //! the same render makes the same name.
 
-use minijinja::context;
+use minijinja::value::Serde;
+use minijinja::{Value, context};
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
+use super::ObjectKind;
 use super::RenderOptions;
 use super::environment as t;
 use super::image::BootstrapImage;
-use super::objects::{Expect, Planned, file_name};
+use super::node::{MirrorLayout, NodeOptions, PALETTE_PROJECT, PALETTE_ROBOT};
+use super::objects::{Planned, file_name};
+use super::readback::Want;
 use super::retention::CacheRetention;
 use crate::Config;
 use crate::credentials::{Credentials, ROBOT_SECRET_KEY, ROBOT_SECRET_SECRET};
 use crate::model::{
     ADMIN_PASSWORD_KEY, ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, REGISTRY_HOST, TLS_SECRET,
 };
-use crate::node::{MirrorLayout, NodeOptions, PALETTE_PROJECT, PALETTE_ROBOT};
-use crate::output::ObjectKind;
 
 /// The Job's name before its hash, its ConfigMap's too, and its `app.kubernetes.io/name`.
 pub const BOOTSTRAP_NAME: &str = "harbor-bootstrap";
@@ -79,11 +81,11 @@ pub(crate) fn plan(
     credentials: &Credentials,
     options: &RenderOptions,
 ) -> BootstrapPlan {
-    let (node, image) = (&options.node, &options.bootstrap_image);
-    let has_robot = node.layout.node_user().is_some();
+    let (node, image) = (options.node(), options.bootstrap_image());
+    let has_robot = node.layout().node_user().is_some();
     let config_json = format!(
         "{:#}\n",
-        script_config(config, node, options.cache_retention)
+        script_config(config, node, options.cache_retention())
     );
     let name = format!(
         "{BOOTSTRAP_NAME}-{}",
@@ -127,12 +129,12 @@ fn script_config(config: &Config, node: &NodeOptions, retention: CacheRetention)
         "ca_file": format!("{CA_DIR}/{CA_KEY}"),
         "wait": {"attempts": WAIT_ATTEMPTS, "interval_seconds": WAIT_INTERVAL_SECONDS},
         "request_timeout_seconds": REQUEST_TIMEOUT_SECONDS,
-        "layout": node.layout.as_str(),
+        "layout": node.layout().as_str(),
     });
-    match node.layout {
+    match node.layout() {
         MirrorLayout::ProxyCache => {
             let upstreams: Vec<Json> = node
-                .mirrors
+                .mirrors()
                 .iter()
                 .map(|registry| {
                     let upstream = registry.upstream_endpoint();
@@ -182,49 +184,38 @@ fn name_hash(config_json: &str, image: &BootstrapImage, robot_secret: Option<&st
 
 /// The Secret holding the robot secret.
 fn robot_secret(credentials: &Credentials) -> Planned {
-    let secret = credentials.robot_secret.expose();
-    Planned {
-        template: t::SECRET_PULL_ROBOT,
-        kind: ObjectKind::Secret,
-        name: ROBOT_SECRET_SECRET.to_owned(),
-        namespace: Some(HARBOR_NAMESPACE.to_owned()),
-        file_name: file_name(17, ObjectKind::Secret, ROBOT_SECRET_SECRET),
-        context: context! {
-            name => ROBOT_SECRET_SECRET,
-            namespace => HARBOR_NAMESPACE,
-            key => ROBOT_SECRET_KEY,
-            secret => secret,
-        },
-        expect: Expect::Secret {
-            secret_type: "Opaque",
-            data: vec![(ROBOT_SECRET_KEY, secret.to_owned())],
-            annotations: Vec::new(),
-        },
-    }
+    let file_name = file_name(17, ObjectKind::Secret, ROBOT_SECRET_SECRET);
+    Planned::new(
+        t::SECRET_PULL_ROBOT,
+        ObjectKind::Secret,
+        ROBOT_SECRET_SECRET,
+        Some(HARBOR_NAMESPACE),
+        file_name,
+    )
+    .secret_type("Opaque")
+    .var("key", ROBOT_SECRET_KEY)
+    .secret_data(
+        "secret",
+        ROBOT_SECRET_KEY,
+        credentials.robot_secret.expose(),
+    )
 }
 
 fn config_map(name: &str, config_json: String) -> Planned {
-    let expected = json!({
-        "immutable": true,
-        "data": {CONFIG_KEY: &config_json, SCRIPT_KEY: SCRIPT},
-    });
-    Planned {
-        template: t::CONFIGMAP_BOOTSTRAP,
-        kind: ObjectKind::ConfigMap,
-        name: name.to_owned(),
-        namespace: Some(HARBOR_NAMESPACE.to_owned()),
-        file_name: file_name(21, ObjectKind::ConfigMap, name),
-        context: context! {
-            name,
-            namespace => HARBOR_NAMESPACE,
-            app => BOOTSTRAP_NAME,
-            config_key => CONFIG_KEY,
-            config_json => config_json,
-            script_key => SCRIPT_KEY,
-            script => SCRIPT,
-        },
-        expect: super::node::contains(&expected),
-    }
+    let file_name = file_name(21, ObjectKind::ConfigMap, name);
+    Planned::new(
+        t::CONFIGMAP_BOOTSTRAP,
+        ObjectKind::ConfigMap,
+        name,
+        Some(HARBOR_NAMESPACE),
+        file_name,
+    )
+    .var("app", BOOTSTRAP_NAME)
+    .var("config_key", CONFIG_KEY)
+    .var("script_key", SCRIPT_KEY)
+    .expect(&["immutable"], Want::Scalar(Json::Bool(true)))
+    .value("config_json", &["data", CONFIG_KEY], &config_json)
+    .value("script", &["data", SCRIPT_KEY], &SCRIPT)
 }
 
 /// The Job. `env`: (variable, Secret, key) for each secret the script reads.
@@ -292,29 +283,26 @@ fn job(name: &str, image: &BootstrapImage, env: &[(&str, &str, &str)]) -> Planne
         .iter()
         .map(|&(variable, secret, key)| context! { name => variable, secret, key })
         .collect();
-    Planned {
-        template: t::JOB_BOOTSTRAP,
-        kind: ObjectKind::Job,
-        name: name.to_owned(),
-        namespace: Some(HARBOR_NAMESPACE.to_owned()),
-        file_name: file_name(22, ObjectKind::Job, name),
-        context: context! {
-            name,
-            namespace => HARBOR_NAMESPACE,
-            app => BOOTSTRAP_NAME,
-            backoff_limit => BACKOFF_LIMIT,
-            ttl_seconds => TTL_SECONDS,
-            user_id => RUN_AS,
-            image => image.as_str(),
-            command => &command,
-            env => env,
-            resources => minijinja::value::Serde(&resources),
-            script_dir => SCRIPT_DIR,
-            ca_dir => CA_DIR,
-            config_map => name,
-            ca_secret => TLS_SECRET,
-            ca_key => CA_KEY,
-        },
-        expect: super::node::contains(&expected),
-    }
+    let file_name = file_name(22, ObjectKind::Job, name);
+    Planned::new(
+        t::JOB_BOOTSTRAP,
+        ObjectKind::Job,
+        name,
+        Some(HARBOR_NAMESPACE),
+        file_name,
+    )
+    .var("app", BOOTSTRAP_NAME)
+    .var("backoff_limit", BACKOFF_LIMIT)
+    .var("ttl_seconds", TTL_SECONDS)
+    .var("user_id", RUN_AS)
+    .var("image", image.as_str())
+    .var("command", Value::from(Serde(command)))
+    .var("env", env)
+    .var("resources", Value::from(Serde(&resources)))
+    .var("script_dir", SCRIPT_DIR)
+    .var("ca_dir", CA_DIR)
+    .var("config_map", name)
+    .var("ca_secret", TLS_SECRET)
+    .var("ca_key", CA_KEY)
+    .expect(&[], Want::contains(&expected))
 }

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 
-use super::filters::double_quoted;
+use super::quote::double_quoted;
 
 /// `value` as a block-style YAML document ending in a line break.
 pub(crate) fn document(value: &Value) -> Result<String, Error> {

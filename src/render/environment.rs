@@ -11,143 +11,74 @@ use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBeha
 use super::filters;
 use crate::error::{Error, Result};
 
-/// `namespace.yaml.j2`: a Namespace.
-pub(crate) const NAMESPACE: &str = "namespace.yaml.j2";
-/// `secret-tls.yaml.j2`: the `harbor-tls` Secret.
-pub(crate) const SECRET_TLS: &str = "secret-tls.yaml.j2";
-/// `secret-ca.yaml.j2`: the `harbor-ca` Secret (the CA and its key, in `cluster-<uid>`).
-pub(crate) const SECRET_CA: &str = "secret-ca.yaml.j2";
-/// `secret-ca-download.yaml.j2`: the `harbor-ca-download` Secret (`ca.crt` only).
-pub(crate) const SECRET_CA_DOWNLOAD: &str = "secret-ca-download.yaml.j2";
-/// `secret-admin-password.yaml.j2`: the Secret the chart reads the admin password from.
-pub(crate) const SECRET_ADMIN_PASSWORD: &str = "secret-admin-password.yaml.j2";
-/// `secret-registry-info.yaml.j2`: the `registry-info` Secret.
-pub(crate) const SECRET_REGISTRY_INFO: &str = "secret-registry-info.yaml.j2";
-/// `secret-core-keys.yaml.j2`: `secretKey` and the XSRF key.
-pub(crate) const SECRET_CORE_KEYS: &str = "secret-core-keys.yaml.j2";
-/// `secret-core-secret.yaml.j2`: `core.secret`.
-pub(crate) const SECRET_CORE_SECRET: &str = "secret-core-secret.yaml.j2";
-/// `secret-core-token.yaml.j2`: the token key and certificate.
-pub(crate) const SECRET_CORE_TOKEN: &str = "secret-core-token.yaml.j2";
-/// `secret-jobservice-secret.yaml.j2`: the jobservice secret.
-pub(crate) const SECRET_JOBSERVICE_SECRET: &str = "secret-jobservice-secret.yaml.j2";
-/// `secret-registry-secret.yaml.j2`: the registry's HTTP secret.
-pub(crate) const SECRET_REGISTRY_SECRET: &str = "secret-registry-secret.yaml.j2";
-/// `secret-registry-credentials.yaml.j2`: the registry user's password and htpasswd line.
-pub(crate) const SECRET_REGISTRY_CREDENTIALS: &str = "secret-registry-credentials.yaml.j2";
-/// `secret-database-password.yaml.j2`: the database password for core and the exporter.
-pub(crate) const SECRET_DATABASE_PASSWORD: &str = "secret-database-password.yaml.j2";
-/// `secret-helm-values.yaml.j2`: the k3s Secret holding the secret values.
-pub(crate) const SECRET_HELM_VALUES: &str = "secret-helm-values.yaml.j2";
-/// `helm-values.yaml.j2`: the chart's values.
-pub(crate) const HELM_VALUES: &str = "helm-values.yaml.j2";
-/// `helm-secret-values.yaml.j2`: the chart's values that hold a secret.
-pub(crate) const HELM_SECRET_VALUES: &str = "helm-secret-values.yaml.j2";
-/// `helmchart.yaml.j2`: the k3s/RKE2 `HelmChart`.
-pub(crate) const HELMCHART: &str = "helmchart.yaml.j2";
-/// `secret-pull-robot.yaml.j2`: the secret of the nodes' robot (Palette layout).
-pub(crate) const SECRET_PULL_ROBOT: &str = "secret-pull-robot.yaml.j2";
-/// `configmap-bootstrap.yaml.j2`: the bootstrap Job's script and configuration.
-pub(crate) const CONFIGMAP_BOOTSTRAP: &str = "configmap-bootstrap.yaml.j2";
-/// `job-bootstrap.yaml.j2`: the bootstrap Job.
-pub(crate) const JOB_BOOTSTRAP: &str = "job-bootstrap.yaml.j2";
+/// Declares each template once: a constant holding its file name, and its text built into the
+/// binary in [`EMBEDDED`].
+macro_rules! templates {
+    ($($(#[$doc:meta])* $name:ident = $file:literal,)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) const $name: &str = $file;
+        )*
+        /// Every template, with the text built into the binary.
+        pub(crate) const EMBEDDED: &[(&str, &str)] = &[
+            $(($file, include_str!(concat!("../../templates/", $file))),)*
+        ];
+    };
+}
 
-/// `registries.yaml.j2`: the k3s/RKE2 registry mirrors (node target).
-pub(crate) const REGISTRIES: &str = "registries.yaml.j2";
-/// `hosts.toml.j2`: one containerd `hosts.toml` (node target).
-pub(crate) const CONTAINERD_HOSTS: &str = "hosts.toml.j2";
-
-/// `ca.crt.j2`: the CA certificate for the nodes (node target).
-pub(crate) const CA_CERTIFICATE: &str = "ca.crt.j2";
-
-/// Every template, with the text built into the binary.
-pub(crate) const EMBEDDED: [(&str, &str); 23] = [
-    (NAMESPACE, include_str!("../../templates/namespace.yaml.j2")),
-    (
-        SECRET_TLS,
-        include_str!("../../templates/secret-tls.yaml.j2"),
-    ),
-    (SECRET_CA, include_str!("../../templates/secret-ca.yaml.j2")),
-    (
-        SECRET_CA_DOWNLOAD,
-        include_str!("../../templates/secret-ca-download.yaml.j2"),
-    ),
-    (
-        SECRET_ADMIN_PASSWORD,
-        include_str!("../../templates/secret-admin-password.yaml.j2"),
-    ),
-    (
-        SECRET_REGISTRY_INFO,
-        include_str!("../../templates/secret-registry-info.yaml.j2"),
-    ),
-    (
-        SECRET_CORE_KEYS,
-        include_str!("../../templates/secret-core-keys.yaml.j2"),
-    ),
-    (
-        SECRET_CORE_SECRET,
-        include_str!("../../templates/secret-core-secret.yaml.j2"),
-    ),
-    (
-        SECRET_CORE_TOKEN,
-        include_str!("../../templates/secret-core-token.yaml.j2"),
-    ),
-    (
-        SECRET_JOBSERVICE_SECRET,
-        include_str!("../../templates/secret-jobservice-secret.yaml.j2"),
-    ),
-    (
-        SECRET_REGISTRY_SECRET,
-        include_str!("../../templates/secret-registry-secret.yaml.j2"),
-    ),
-    (
-        SECRET_REGISTRY_CREDENTIALS,
-        include_str!("../../templates/secret-registry-credentials.yaml.j2"),
-    ),
-    (
-        SECRET_DATABASE_PASSWORD,
-        include_str!("../../templates/secret-database-password.yaml.j2"),
-    ),
-    (
-        SECRET_HELM_VALUES,
-        include_str!("../../templates/secret-helm-values.yaml.j2"),
-    ),
-    (
-        HELM_VALUES,
-        include_str!("../../templates/helm-values.yaml.j2"),
-    ),
-    (
-        HELM_SECRET_VALUES,
-        include_str!("../../templates/helm-secret-values.yaml.j2"),
-    ),
-    (HELMCHART, include_str!("../../templates/helmchart.yaml.j2")),
-    (
-        SECRET_PULL_ROBOT,
-        include_str!("../../templates/secret-pull-robot.yaml.j2"),
-    ),
-    (
-        CONFIGMAP_BOOTSTRAP,
-        include_str!("../../templates/configmap-bootstrap.yaml.j2"),
-    ),
-    (
-        JOB_BOOTSTRAP,
-        include_str!("../../templates/job-bootstrap.yaml.j2"),
-    ),
-    (
-        REGISTRIES,
-        include_str!("../../templates/registries.yaml.j2"),
-    ),
-    (
-        CONTAINERD_HOSTS,
-        include_str!("../../templates/hosts.toml.j2"),
-    ),
-    (CA_CERTIFICATE, include_str!("../../templates/ca.crt.j2")),
-];
+templates! {
+    /// A Namespace.
+    NAMESPACE = "namespace.yaml.j2",
+    /// The `harbor-tls` Secret.
+    SECRET_TLS = "secret-tls.yaml.j2",
+    /// The `harbor-ca` Secret (the CA and its key, in `cluster-<uid>`).
+    SECRET_CA = "secret-ca.yaml.j2",
+    /// The `harbor-ca-download` Secret (`ca.crt` only).
+    SECRET_CA_DOWNLOAD = "secret-ca-download.yaml.j2",
+    /// The Secret the chart reads the admin password from.
+    SECRET_ADMIN_PASSWORD = "secret-admin-password.yaml.j2",
+    /// The `registry-info` Secret.
+    SECRET_REGISTRY_INFO = "secret-registry-info.yaml.j2",
+    /// `secretKey` and the XSRF key.
+    SECRET_CORE_KEYS = "secret-core-keys.yaml.j2",
+    /// `core.secret`.
+    SECRET_CORE_SECRET = "secret-core-secret.yaml.j2",
+    /// The token key and certificate.
+    SECRET_CORE_TOKEN = "secret-core-token.yaml.j2",
+    /// The jobservice secret.
+    SECRET_JOBSERVICE_SECRET = "secret-jobservice-secret.yaml.j2",
+    /// The registry's HTTP secret.
+    SECRET_REGISTRY_SECRET = "secret-registry-secret.yaml.j2",
+    /// The registry user's password and htpasswd line.
+    SECRET_REGISTRY_CREDENTIALS = "secret-registry-credentials.yaml.j2",
+    /// The database password for core and the exporter.
+    SECRET_DATABASE_PASSWORD = "secret-database-password.yaml.j2",
+    /// The k3s Secret holding the secret values.
+    SECRET_HELM_VALUES = "secret-helm-values.yaml.j2",
+    /// The chart's values.
+    HELM_VALUES = "helm-values.yaml.j2",
+    /// The chart's values that hold a secret.
+    HELM_SECRET_VALUES = "helm-secret-values.yaml.j2",
+    /// The k3s/RKE2 `HelmChart`.
+    HELMCHART = "helmchart.yaml.j2",
+    /// The secret of the nodes' robot (Palette layout).
+    SECRET_PULL_ROBOT = "secret-pull-robot.yaml.j2",
+    /// The bootstrap Job's script and configuration.
+    CONFIGMAP_BOOTSTRAP = "configmap-bootstrap.yaml.j2",
+    /// The bootstrap Job.
+    JOB_BOOTSTRAP = "job-bootstrap.yaml.j2",
+    /// The k3s/RKE2 registry mirrors (node target).
+    REGISTRIES = "registries.yaml.j2",
+    /// One containerd `hosts.toml` (node target).
+    CONTAINERD_HOSTS = "hosts.toml.j2",
+    /// The CA certificate for the nodes (node target).
+    CA_CERTIFICATE = "ca.crt.j2",
+}
 
 /// An environment holding the embedded templates.
 pub(crate) fn embedded() -> Environment<'static> {
     let mut env = base();
-    for (name, source) in EMBEDDED {
+    for &(name, source) in EMBEDDED {
         // The embedded templates compile: a test renders every one of them.
         if let Err(error) = env.add_template(name, source) {
             unreachable!("embedded template {name} does not compile: {error}");
@@ -184,7 +115,11 @@ pub(crate) fn with_overrides(dir: &Path) -> Result<(Environment<'static>, Vec<St
                 name: file_name,
                 message: format!(
                     "not a template harbor-edge uses; the templates are {}",
-                    EMBEDDED.map(|(name, _)| name).join(", ")
+                    EMBEDDED
+                        .iter()
+                        .map(|(name, _)| *name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
         };

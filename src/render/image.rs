@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use crate::error::{Error, Problem, ProblemKind, Problems, Result};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::error::{Error, Result};
+use crate::path::Path;
 
 /// The image the Job runs unless told otherwise: the official Python 3.13 on Alpine, pinned by
 /// the digest of its multi-arch index (Python 3.13.15, Alpine 3.24).
@@ -32,16 +34,17 @@ impl BootstrapImage {
         if is_image_reference(reference) {
             return Ok(Self(reference.to_owned()));
         }
-        Err(Error::Invalid(Problems(vec![Problem {
-            kind: ProblemKind::OutOfRange,
-            path: "bootstrap.image".into(),
-            position: None,
-            message: format!(
-                "{:?} is not a container image reference",
-                reference.chars().take(80).collect::<String>()
-            ),
-            hint: Some(format!("for example {DEFAULT_BOOTSTRAP_IMAGE}")),
-        }])))
+        Err(Error::Invalid(Diagnostics::one(
+            Diagnostic::new(
+                DiagnosticKind::OutOfRange,
+                Path::root().key("bootstrap").key("image"),
+                format!(
+                    "{:?} is not a container image reference",
+                    reference.chars().take(80).collect::<String>()
+                ),
+            )
+            .with_hint(format!("for example {DEFAULT_BOOTSTRAP_IMAGE}")),
+        )))
     }
 
     /// The reference as written.

@@ -1,10 +1,15 @@
 //! Rendering (SPEC 5 and 6): the validated [`Config`] and [`Credentials`] become Kubernetes
-//! objects and Helm values through minijinja templates.
+//! objects and Helm values through minijinja templates, returned as a [`Bundle`] that
+//! [`crate::output`] turns into a stream, JSON or a folder (render never uses output). The node
+//! options and the node target's files live in [`node`].
+//!
+//! Each object is declared once (`objects.rs`, `bootstrap.rs`, `node/files.rs`): its identity,
+//! its template's variables, and what its document must hold, which the self-check reads back
+//! from yaml-rust2's parser events (`readback/`).
 //!
 //! ```
 //! use harbor_edge::credentials::{Credentials, Generator};
-//! use harbor_edge::output::ObjectKind;
-//! use harbor_edge::render::{Renderer, Target};
+//! use harbor_edge::render::{ObjectKind, Renderer, Target};
 //! use harbor_edge::{Macros, PackInput};
 //!
 //! let config = PackInput::from_yaml_str("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.0.0.5}\n")?
@@ -79,13 +84,16 @@
 //! still installing gets about 80 minutes.
 
 mod bootstrap;
+mod bundle;
 mod check;
 mod emit;
 mod environment;
 mod filters;
 mod image;
-mod node;
+pub mod node;
 mod objects;
+mod quote;
+mod readback;
 mod retention;
 mod values;
 
@@ -96,6 +104,7 @@ use std::str::FromStr;
 use minijinja::Environment;
 
 pub use bootstrap::BOOTSTRAP_NAME;
+pub use bundle::{Bundle, Format, ObjectKind, RenderedObject, VALUES_FOLDER};
 pub use image::{BootstrapImage, DEFAULT_BOOTSTRAP_IMAGE};
 pub use objects::{REGISTRY_INFO_ENDPOINT_KEY, REGISTRY_INFO_USER_KEY};
 pub use retention::{CacheRetention, InvalidCacheRetention, MAX_CACHE_RETENTION_DAYS};
@@ -103,8 +112,7 @@ pub use retention::{CacheRetention, InvalidCacheRetention, MAX_CACHE_RETENTION_D
 use crate::Config;
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::node::NodeOptions;
-use crate::output::{Bundle, RenderedObject};
+use node::NodeOptions;
 use objects::Planned;
 use values::HelmValues;
 
@@ -187,22 +195,34 @@ impl FromStr for Target {
 /// let options = RenderOptions::default()
 ///     .with_node(NodeOptions::default().with_layout(MirrorLayout::SpectroImages { public: false }))
 ///     .with_bootstrap_image(BootstrapImage::new("registry.example.com/python:3.13-alpine")?);
-/// assert_eq!(options.node.layout.as_str(), "spectro-images");
+/// assert_eq!(options.node().layout().as_str(), "spectro-images");
 /// # Ok::<(), harbor_edge::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RenderOptions {
-    /// Mirrored registries, layout and the CA path on the nodes (default: the five usual
-    /// registries, [`crate::node::MirrorLayout::ProxyCache`]).
-    pub node: NodeOptions,
-    /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
-    pub bootstrap_image: BootstrapImage,
-    /// What the proxy-cache projects keep (default [`CacheRetention::KEEP`]); the bootstrap Job
-    /// sets their retention policy to it.
-    pub cache_retention: CacheRetention,
+    node: NodeOptions,
+    bootstrap_image: BootstrapImage,
+    cache_retention: CacheRetention,
 }
 
 impl RenderOptions {
+    /// Mirrored registries, layout and the CA path on the nodes (default: the five usual
+    /// registries, [`crate::node::MirrorLayout::ProxyCache`]).
+    pub fn node(&self) -> &NodeOptions {
+        &self.node
+    }
+
+    /// The bootstrap Job's image (default [`DEFAULT_BOOTSTRAP_IMAGE`]).
+    pub fn bootstrap_image(&self) -> &BootstrapImage {
+        &self.bootstrap_image
+    }
+
+    /// What the proxy-cache projects keep (default [`CacheRetention::KEEP`]); the bootstrap Job
+    /// sets their retention policy to it.
+    pub fn cache_retention(&self) -> CacheRetention {
+        self.cache_retention
+    }
+
     /// The same options with these node options.
     #[must_use]
     pub fn with_node(mut self, node: NodeOptions) -> Self {
@@ -347,15 +367,10 @@ impl Renderer {
         options: &RenderOptions,
     ) -> Result<Bundle> {
         let values = HelmValues::from_config(config);
-        let planned_values = objects::helm_values(&values).map_err(|error| Error::SelfCheck {
-            template: environment::HELM_VALUES.to_owned(),
-            object: "HelmValues values".to_owned(),
-            message: format!("the computed values have no YAML form: {error}"),
-        })?;
-        let values_object = self.render_one(planned_values)?;
-        let secret_values = self.render_one(objects::helm_secret_values(values::secret_values(
-            credentials,
-        )))?;
+        let values_object = self.render_one(objects::helm_values(&values))?;
+        let secret_values = self.render_one(objects::helm_secret_values(
+            &values::secret_values(credentials),
+        ))?;
 
         let bootstrap = bootstrap::plan(config, credentials, options);
 
@@ -393,21 +408,21 @@ impl Renderer {
         credentials: &Credentials,
         options: &NodeOptions,
     ) -> Result<Bundle> {
-        let mut rendered = Vec::with_capacity(options.mirrors.len() + 2);
-        rendered.push(self.render_one(node::registries(config, credentials, options))?);
-        for planned in node::containerd_hosts(config, options) {
+        let mut rendered = Vec::with_capacity(options.mirrors().len() + 2);
+        rendered.push(self.render_one(node::files::registries(config, credentials, options))?);
+        for planned in node::files::containerd_hosts(config, options) {
             rendered.push(self.render_one(planned)?);
         }
-        rendered.push(self.render_one(node::ca_certificate(credentials))?);
+        rendered.push(self.render_one(node::files::ca_certificate(credentials))?);
         Ok(Bundle::new(Target::Node, rendered))
     }
 
-    fn render_one(&self, planned: Planned) -> Result<RenderedObject> {
+    fn render_one(&self, mut planned: Planned) -> Result<RenderedObject> {
         let template = planned.template;
         let text = self
             .env
             .get_template(template)
-            .and_then(|compiled| compiled.render(&planned.context))
+            .and_then(|compiled| compiled.render(planned.take_context()))
             .map_err(|error| environment::template_error(template, &error))?;
         // One final line break, whatever the template's whitespace control left.
         let mut yaml = text.trim_end_matches('\n').to_owned();
@@ -430,7 +445,7 @@ impl Renderer {
 fn check_node_credentials(credentials: &Credentials, node: &NodeOptions) -> Result<()> {
     let provenance = &credentials.provenance;
     let mut carried = vec![(provenance.ca, "the CA (ca.crt)")];
-    if node.layout.node_user().is_some() {
+    if node.layout().node_user().is_some() {
         carried.push((
             provenance.robot_secret,
             "the robot secret (registries.yaml)",

@@ -1,9 +1,15 @@
 //! What the renderer will produce, before it renders: for each object its template, identity,
 //! file name, the template's variables, and what the self-check expects to read back.
 
+use std::collections::BTreeMap;
+
 use minijinja::value::Serde;
 use minijinja::{Value, context};
+use serde::Serialize;
+use serde_json::Value as Json;
 
+use super::ObjectKind;
+use super::readback::Want;
 use super::values::{HelmValues, registry_endpoint};
 use super::{
     CHART_NAME, CHART_REPO, CHART_VERSION, HELMCHART_NAME, HELMCHART_NAMESPACE, environment as t,
@@ -18,7 +24,6 @@ use crate::model::{
     CA_KEY_KEY, CA_SECRET, HARBOR_NAMESPACE, REGISTRY_INFO_PASSWORD_KEY, REGISTRY_INFO_SECRET,
     TLS_SECRET,
 };
-use crate::output::ObjectKind;
 
 /// `registry-info` key holding the user name ([`ADMIN_USER`]).
 pub const REGISTRY_INFO_USER_KEY: &str = "SPECTRO_USER_NAME";
@@ -26,41 +31,128 @@ pub const REGISTRY_INFO_USER_KEY: &str = "SPECTRO_USER_NAME";
 /// (`spectro.registry.local:30003`); `:443` is left out.
 pub const REGISTRY_INFO_ENDPOINT_KEY: &str = "SPECTRO_REGISTRY_ENDPOINT";
 
-/// One object to render. Holds secret values (template variables, expected data): no `Debug`.
+/// One object to render, declared once: its identity and file, and each value harbor-edge
+/// puts in, which goes into the template's context and into what the self-check reads back
+/// ([`Planned::value`], [`Planned::secret_data`]). Holds secret values: no `Debug`.
 pub(crate) struct Planned {
     pub(crate) template: &'static str,
     pub(crate) kind: ObjectKind,
     pub(crate) name: String,
     pub(crate) namespace: Option<String>,
     pub(crate) file_name: String,
-    pub(crate) context: Value,
+    context: BTreeMap<&'static str, Value>,
     pub(crate) expect: Expect,
 }
 
-/// What the self-check requires of the rendered document beyond its identity. Templates may
-/// add (labels, extra keys); they may not drop or change what harbor-edge puts in.
+/// What the self-check requires of the rendered text.
 pub(crate) enum Expect {
-    /// Identity only.
-    Identity,
-    /// Secret `type`, these `data` keys holding these values, and these annotations.
-    Secret {
-        secret_type: &'static str,
-        data: Vec<(&'static str, String)>,
-        annotations: Vec<(&'static str, String)>,
-    },
-    /// The chart, its pinned version, target namespace, exactly these values, and exactly this
-    /// values Secret `(name, key)` in `spec.valuesSecrets`.
-    HelmChart {
-        values_yaml: String,
-        values_secret: (&'static str, &'static str),
-    },
-    /// A YAML or TOML document holding at least these values (mappings may have more keys).
-    Contains { values: serde_yaml::Value },
-    /// PEM text equal to this, holding at least one certificate.
-    Pem { text: String },
+    /// A YAML or TOML document holding this.
+    Document(Want),
+    /// PEM text holding exactly the blocks of this text, at least one.
+    Pem(String),
 }
 
 impl Planned {
+    /// An object with its identity: the template sees `name` (and `namespace`), and a
+    /// Kubernetes object must carry them with its `apiVersion` and `kind`.
+    pub(crate) fn new(
+        template: &'static str,
+        kind: ObjectKind,
+        name: impl Into<String>,
+        namespace: Option<&str>,
+        file_name: String,
+    ) -> Self {
+        let name = name.into();
+        let namespace = namespace.map(str::to_owned);
+        let mut planned = Planned {
+            template,
+            kind,
+            context: BTreeMap::new(),
+            expect: Expect::Document(Want::Map(Vec::new())),
+            file_name,
+            name,
+            namespace,
+        };
+        planned
+            .context
+            .insert("name", Value::from(planned.name.clone()));
+        if let Some(namespace) = &planned.namespace {
+            planned
+                .context
+                .insert("namespace", Value::from(namespace.clone()));
+        }
+        if let Some(api_version) = kind.api_version() {
+            let must_be = |path: &str, value: &str| {
+                Want::text(value).explained(format!("`{path}` must be the string `{value}`"))
+            };
+            let namespace = match &planned.namespace {
+                Some(namespace) => must_be("metadata.namespace", namespace),
+                None => Want::Absent.explained("`metadata.namespace` must be absent"),
+            };
+            let name = must_be("metadata.name", &planned.name);
+            planned = planned
+                .expect(&["apiVersion"], must_be("apiVersion", api_version))
+                .expect(&["kind"], must_be("kind", kind.as_str()))
+                .expect(&["metadata", "name"], name)
+                .expect(&["metadata", "namespace"], namespace);
+        }
+        planned
+    }
+
+    /// A template variable that is layout only: the self-check does not look for it.
+    pub(crate) fn var(mut self, name: &'static str, value: impl Into<Value>) -> Self {
+        self.context.insert(name, value.into());
+        self
+    }
+
+    /// A value harbor-edge computed: the template sees it as `var`, and the document must
+    /// hold it at `path` (a mapping there may hold more keys; scalars and sequences equal).
+    /// A value without a JSON form (none of ours) is a want no document meets.
+    pub(crate) fn value(self, var: &'static str, path: &[&str], value: &impl Serialize) -> Self {
+        let want =
+            serde_json::to_value(value).map_or(Want::Unmeetable, |json| Want::contains(&json));
+        self.var(var, Value::from(Serde(value))).expect(path, want)
+    }
+
+    /// A Secret's data entry: the template sees `value` as `var` (and base64-encodes it), and
+    /// `data.<key>` must decode to it.
+    pub(crate) fn secret_data(self, var: &'static str, key: &str, value: &str) -> Self {
+        self.var(var, value)
+            .expect(&["data", key], Want::Base64(value.to_owned()))
+    }
+
+    /// The Secret's `type`, and no `stringData` (it would override `data`).
+    pub(crate) fn secret_type(self, secret_type: &str) -> Self {
+        self.expect(
+            &["type"],
+            Want::text(secret_type).explained(format!("`type` must be the string `{secret_type}`")),
+        )
+        .expect(
+            &["stringData"],
+            Want::Absent
+                .explained("`stringData` would override `data`; harbor-edge writes `data` only"),
+        )
+    }
+
+    /// What the document must hold at `path`, beyond the template's variables.
+    pub(crate) fn expect(mut self, path: &[&str], want: Want) -> Self {
+        if let Expect::Document(root) = &mut self.expect {
+            insert(root, path, want);
+        }
+        self
+    }
+
+    /// PEM text: the template sees it as `var`, and must render exactly its blocks.
+    pub(crate) fn pem(mut self, var: &'static str, text: &str) -> Self {
+        self.expect = Expect::Pem(text.to_owned());
+        self.var(var, text)
+    }
+
+    /// The template's context (taken: a render needs it once).
+    pub(crate) fn take_context(&mut self) -> Value {
+        Value::from(std::mem::take(&mut self.context))
+    }
+
     /// A label for messages: `Secret harbor/harbor-tls`.
     pub(crate) fn label(&self) -> String {
         match &self.namespace {
@@ -70,21 +162,62 @@ impl Planned {
     }
 }
 
+/// Puts `want` at `path` in a mapping want, making the mappings on the way; a mapping want
+/// put where one is merges into it.
+fn insert(root: &mut Want, path: &[&str], want: Want) {
+    let Some((first, rest)) = path.split_first() else {
+        match want {
+            Want::Map(entries) if matches!(root, Want::Map(_)) => {
+                for (key, want) in entries {
+                    insert(root, &[&key], want);
+                }
+            }
+            want => *root = want,
+        }
+        return;
+    };
+    let Want::Map(entries) = root else {
+        return;
+    };
+    let index = match entries.iter().position(|(key, _)| key == first) {
+        Some(index) => index,
+        None => {
+            entries.push(((*first).to_owned(), Want::Map(Vec::new())));
+            entries.len() - 1
+        }
+    };
+    insert(&mut entries[index].1, rest, want);
+}
+
 /// The two namespaces.
 pub(crate) fn namespaces(config: &Config) -> Vec<Planned> {
     [HARBOR_NAMESPACE.to_owned(), config.cluster_namespace()]
         .into_iter()
         .enumerate()
-        .map(|(index, name)| Planned {
-            template: t::NAMESPACE,
-            kind: ObjectKind::Namespace,
-            file_name: file_name(index, ObjectKind::Namespace, &name),
-            context: context! { name => &name },
-            name,
-            namespace: None,
-            expect: Expect::Identity,
+        .map(|(index, name)| {
+            let file_name = file_name(index, ObjectKind::Namespace, &name);
+            Planned::new(t::NAMESPACE, ObjectKind::Namespace, name, None, file_name)
         })
         .collect()
+}
+
+/// A Secret of type `secret_type` in file `NN` of the secrets; its data comes after.
+fn secret(
+    order: usize,
+    template: &'static str,
+    name: &str,
+    namespace: &str,
+    secret_type: &str,
+) -> Planned {
+    let file_name = file_name(order, ObjectKind::Secret, name);
+    Planned::new(
+        template,
+        ObjectKind::Secret,
+        name,
+        Some(namespace),
+        file_name,
+    )
+    .secret_type(secret_type)
 }
 
 /// The Secrets of SPEC 5 and 4.2, in file name order: `harbor-ca-download` (`ca.crt` for
@@ -93,112 +226,58 @@ pub(crate) fn namespaces(config: &Config) -> Vec<Planned> {
 pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned> {
     let tls = &credentials.tls;
     let password = credentials.admin_password.expose();
-    let tls_data = vec![
-        ("tls.crt", tls.certificate_chain.clone()),
-        ("tls.key", tls.private_key.expose().to_owned()),
-        (CA_CERT_KEY, tls.ca_certificate.clone()),
-    ];
-    let endpoint = registry_endpoint(config);
     let cluster_namespace = config.cluster_namespace();
-    let secret =
-        |index: usize, template, name: &str, namespace: &str, context, secret_type, data| Planned {
-            template,
-            kind: ObjectKind::Secret,
-            name: name.to_owned(),
-            namespace: Some(namespace.to_owned()),
-            file_name: file_name(10 + index, ObjectKind::Secret, name),
-            context,
-            expect: Expect::Secret {
-                secret_type,
-                data,
-                annotations: Vec::new(),
-            },
-        };
-    let ca_download = secret(
-        0,
-        t::SECRET_CA_DOWNLOAD,
-        CA_DOWNLOAD_SECRET,
-        HARBOR_NAMESPACE,
-        context! {
-            name => CA_DOWNLOAD_SECRET,
-            namespace => HARBOR_NAMESPACE,
-            ca_certificate => &tls.ca_certificate,
-        },
-        "Opaque",
-        vec![(CA_CERT_KEY, tls.ca_certificate.clone())],
-    );
-    let ca = tls.ca_private_key.as_ref().map(|ca_key| {
-        secret(
-            2,
-            t::SECRET_CA,
-            CA_SECRET,
-            &cluster_namespace,
-            context! {
-                name => CA_SECRET,
-                namespace => &cluster_namespace,
-                ca_certificate => &tls.ca_certificate,
-                ca_private_key => ca_key.expose(),
-            },
-            "Opaque",
-            vec![
-                (CA_CERT_KEY, tls.ca_certificate.clone()),
-                (CA_KEY_KEY, ca_key.expose().to_owned()),
-            ],
-        )
-    });
     let mut planned = vec![
-        ca_download,
         secret(
-            0,
+            10,
+            t::SECRET_CA_DOWNLOAD,
+            CA_DOWNLOAD_SECRET,
+            HARBOR_NAMESPACE,
+            "Opaque",
+        )
+        .secret_data("ca_certificate", CA_CERT_KEY, &tls.ca_certificate),
+        secret(
+            10,
             t::SECRET_TLS,
             TLS_SECRET,
             HARBOR_NAMESPACE,
-            context! {
-                name => TLS_SECRET,
-                namespace => HARBOR_NAMESPACE,
-                tls => context! {
-                    certificate_chain => &tls.certificate_chain,
-                    private_key => tls.private_key.expose(),
-                    ca_certificate => &tls.ca_certificate,
-                },
-            },
             "kubernetes.io/tls",
-            tls_data,
-        ),
+        )
+        .secret_data("certificate_chain", "tls.crt", &tls.certificate_chain)
+        .secret_data("private_key", "tls.key", tls.private_key.expose())
+        .secret_data("ca_certificate", CA_CERT_KEY, &tls.ca_certificate),
         secret(
-            1,
+            11,
             t::SECRET_ADMIN_PASSWORD,
             ADMIN_PASSWORD_SECRET,
             HARBOR_NAMESPACE,
-            context! {
-                name => ADMIN_PASSWORD_SECRET,
-                namespace => HARBOR_NAMESPACE,
-                password => password,
-            },
             "Opaque",
-            vec![(ADMIN_PASSWORD_KEY, password.to_owned())],
-        ),
+        )
+        .secret_data("password", ADMIN_PASSWORD_KEY, password),
     ];
-    planned.extend(ca);
-    planned.push(secret(
-        2,
-        t::SECRET_REGISTRY_INFO,
-        REGISTRY_INFO_SECRET,
-        &cluster_namespace,
-        context! {
-            name => REGISTRY_INFO_SECRET,
-            namespace => &cluster_namespace,
-            user => ADMIN_USER,
-            password => password,
-            endpoint => &endpoint,
-        },
-        "Opaque",
-        vec![
-            (REGISTRY_INFO_USER_KEY, ADMIN_USER.to_owned()),
-            (REGISTRY_INFO_PASSWORD_KEY, password.to_owned()),
-            (REGISTRY_INFO_ENDPOINT_KEY, endpoint.clone()),
-        ],
-    ));
+    if let Some(ca_key) = &tls.ca_private_key {
+        planned.push(
+            secret(12, t::SECRET_CA, CA_SECRET, &cluster_namespace, "Opaque")
+                .secret_data("ca_certificate", CA_CERT_KEY, &tls.ca_certificate)
+                .secret_data("ca_private_key", CA_KEY_KEY, ca_key.expose()),
+        );
+    }
+    planned.push(
+        secret(
+            12,
+            t::SECRET_REGISTRY_INFO,
+            REGISTRY_INFO_SECRET,
+            &cluster_namespace,
+            "Opaque",
+        )
+        .secret_data("user", REGISTRY_INFO_USER_KEY, ADMIN_USER)
+        .secret_data("password", REGISTRY_INFO_PASSWORD_KEY, password)
+        .secret_data(
+            "endpoint",
+            REGISTRY_INFO_ENDPOINT_KEY,
+            &registry_endpoint(config),
+        ),
+    );
     planned
 }
 
@@ -206,203 +285,177 @@ pub(crate) fn secrets(config: &Config, credentials: &Credentials) -> Vec<Planned
 /// [`crate::credentials::InternalCredential`]). File numbers group them by component: 13 core,
 /// 14 jobservice, 15 registry, 16 database.
 pub(crate) fn internal_secrets(credentials: &Credentials) -> Vec<Planned> {
-    let value = |which: C| credentials.internal.get(which).expose();
-    let data = |keys: &[C]| -> Vec<(&'static str, String)> {
-        keys.iter()
-            .map(|&which| (which.key(), value(which).to_owned()))
-            .collect()
-    };
-    let secret = |order: usize, template, which: C, context, secret_type, keys: &[C]| {
-        let name = which.secret_name();
-        Planned {
-            template,
-            kind: ObjectKind::Secret,
-            name: name.to_owned(),
-            namespace: Some(HARBOR_NAMESPACE.to_owned()),
-            file_name: file_name(order, ObjectKind::Secret, name),
-            context,
-            expect: Expect::Secret {
+    let internal = |order: usize, template, owner: C, secret_type, data: &[(&'static str, C)]| {
+        data.iter().fold(
+            secret(
+                order,
+                template,
+                owner.secret_name(),
+                HARBOR_NAMESPACE,
                 secret_type,
-                data: data(keys),
-                annotations: Vec::new(),
+            ),
+            |planned, &(var, which)| {
+                planned.secret_data(var, which.key(), credentials.internal.get(which).expose())
             },
-        }
+        )
     };
     let htpasswd_digest = htpasswd_pair_digest(
         credentials.internal.get(C::RegistryPassword),
         credentials.internal.get(C::RegistryHtpasswd),
     );
-    let identity = |which: C| (which.secret_name(), HARBOR_NAMESPACE);
-    let mut registry_credentials = secret(
+    let registry_credentials = internal(
         15,
         t::SECRET_REGISTRY_CREDENTIALS,
         C::RegistryPassword,
-        {
-            let (name, namespace) = identity(C::RegistryPassword);
-            context! {
-                name, namespace,
-                password => value(C::RegistryPassword),
-                htpasswd => value(C::RegistryHtpasswd),
-                htpasswd_digest => &htpasswd_digest,
-            }
-        },
         "Opaque",
-        &[C::RegistryPassword, C::RegistryHtpasswd],
+        &[
+            ("password", C::RegistryPassword),
+            ("htpasswd", C::RegistryHtpasswd),
+        ],
+    )
+    .value(
+        "htpasswd_digest",
+        &["metadata", "annotations", HTPASSWD_DIGEST_ANNOTATION],
+        &Json::String(htpasswd_digest),
     );
-    if let Expect::Secret { annotations, .. } = &mut registry_credentials.expect {
-        annotations.push((HTPASSWD_DIGEST_ANNOTATION, htpasswd_digest.clone()));
-    }
     vec![
-        secret(
+        internal(
             13,
             t::SECRET_CORE_KEYS,
             C::SecretKey,
-            {
-                let (name, namespace) = identity(C::SecretKey);
-                context! {
-                    name, namespace,
-                    secret_key => value(C::SecretKey),
-                    xsrf_key => value(C::XsrfKey),
-                }
-            },
             "Opaque",
-            &[C::SecretKey, C::XsrfKey],
+            &[("secret_key", C::SecretKey), ("xsrf_key", C::XsrfKey)],
         ),
-        secret(
+        internal(
             13,
             t::SECRET_CORE_SECRET,
             C::CoreSecret,
-            {
-                let (name, namespace) = identity(C::CoreSecret);
-                context! { name, namespace, secret => value(C::CoreSecret) }
-            },
             "Opaque",
-            &[C::CoreSecret],
+            &[("secret", C::CoreSecret)],
         ),
-        secret(
+        internal(
             13,
             t::SECRET_CORE_TOKEN,
             C::TokenKey,
-            {
-                let (name, namespace) = identity(C::TokenKey);
-                context! {
-                    name, namespace,
-                    certificate => value(C::TokenCertificate),
-                    private_key => value(C::TokenKey),
-                }
-            },
             "kubernetes.io/tls",
-            &[C::TokenCertificate, C::TokenKey],
+            &[
+                ("certificate", C::TokenCertificate),
+                ("private_key", C::TokenKey),
+            ],
         ),
-        secret(
+        internal(
             14,
             t::SECRET_JOBSERVICE_SECRET,
             C::JobserviceSecret,
-            {
-                let (name, namespace) = identity(C::JobserviceSecret);
-                context! { name, namespace, secret => value(C::JobserviceSecret) }
-            },
             "Opaque",
-            &[C::JobserviceSecret],
+            &[("secret", C::JobserviceSecret)],
         ),
         // In file name order within the group: the stream applies in the order `ls` lists.
         registry_credentials,
-        secret(
+        internal(
             15,
             t::SECRET_REGISTRY_SECRET,
             C::RegistryHttpSecret,
-            {
-                let (name, namespace) = identity(C::RegistryHttpSecret);
-                context! { name, namespace, secret => value(C::RegistryHttpSecret) }
-            },
             "Opaque",
-            &[C::RegistryHttpSecret],
+            &[("secret", C::RegistryHttpSecret)],
         ),
-        secret(
+        internal(
             16,
             t::SECRET_DATABASE_PASSWORD,
             C::DatabasePassword,
-            {
-                let (name, namespace) = identity(C::DatabasePassword);
-                context! { name, namespace, password => value(C::DatabasePassword) }
-            },
             "Opaque",
-            &[C::DatabasePassword],
+            &[("password", C::DatabasePassword)],
         ),
     ]
 }
 
 /// The Helm values that hold a secret: the `helm` target's second values file.
-pub(crate) fn helm_secret_values(values: serde_yaml::Value) -> Planned {
-    Planned {
-        template: t::HELM_SECRET_VALUES,
-        kind: ObjectKind::HelmSecretValues,
-        name: "secret-values".to_owned(),
-        namespace: None,
-        file_name: "secret-values.yaml".to_owned(),
-        context: context! { chart => chart(), values => Value::from(Serde(&values)) },
-        expect: Expect::Contains { values },
-    }
+pub(crate) fn helm_secret_values(values: &Json) -> Planned {
+    let name = "secret-values";
+    Planned::new(
+        t::HELM_SECRET_VALUES,
+        ObjectKind::HelmSecretValues,
+        name,
+        None,
+        format!("{name}.yaml"),
+    )
+    .var("chart", chart())
+    .value("values", &[], values)
 }
 
 /// k3s: the Secret beside the `HelmChart` carrying the secret values file, which the Helm
 /// controller reads through `spec.valuesSecrets`.
 pub(crate) fn secret_values_secret(values_yaml: &str) -> Planned {
-    Planned {
-        template: t::SECRET_HELM_VALUES,
-        kind: ObjectKind::Secret,
-        name: SECRET_VALUES_SECRET.to_owned(),
-        namespace: Some(HELMCHART_NAMESPACE.to_owned()),
-        file_name: file_name(19, ObjectKind::Secret, SECRET_VALUES_SECRET),
-        context: context! {
-            name => SECRET_VALUES_SECRET,
-            namespace => HELMCHART_NAMESPACE,
-            values_yaml => values_yaml,
-        },
-        expect: Expect::Secret {
-            secret_type: "Opaque",
-            data: vec![(SECRET_VALUES_KEY, values_yaml.to_owned())],
-            annotations: Vec::new(),
-        },
-    }
+    secret(
+        19,
+        t::SECRET_HELM_VALUES,
+        SECRET_VALUES_SECRET,
+        HELMCHART_NAMESPACE,
+        "Opaque",
+    )
+    .secret_data("values_yaml", SECRET_VALUES_KEY, values_yaml)
 }
 
 /// The chart's values file.
-pub(crate) fn helm_values(values: &HelmValues) -> Result<Planned, serde_yaml::Error> {
-    Ok(Planned {
-        template: t::HELM_VALUES,
-        kind: ObjectKind::HelmValues,
-        name: "values".to_owned(),
-        namespace: None,
-        file_name: "values.yaml".to_owned(),
-        context: context! { chart => chart(), values => Value::from(Serde(values)) },
-        expect: Expect::Contains {
-            values: serde_yaml::to_value(values)?,
-        },
-    })
+pub(crate) fn helm_values(values: &HelmValues) -> Planned {
+    Planned::new(
+        t::HELM_VALUES,
+        ObjectKind::HelmValues,
+        "values",
+        None,
+        "values.yaml".to_owned(),
+    )
+    .var("chart", chart())
+    .value("values", &[], values)
 }
 
-/// The k3s `HelmChart` carrying `values_yaml` inline.
+/// The k3s `HelmChart` carrying `values_yaml` inline; the secret values reach the chart
+/// through exactly one `spec.valuesSecrets` entry naming their Secret and key (the Helm
+/// controller ignores an entry without keys).
 pub(crate) fn helmchart(values_yaml: &str) -> Planned {
-    Planned {
-        template: t::HELMCHART,
-        kind: ObjectKind::HelmChart,
-        name: HELMCHART_NAME.to_owned(),
-        namespace: Some(HELMCHART_NAMESPACE.to_owned()),
-        file_name: file_name(20, ObjectKind::HelmChart, HELMCHART_NAME),
-        context: context! {
-            name => HELMCHART_NAME,
-            namespace => HELMCHART_NAMESPACE,
-            chart => chart(),
-            target_namespace => HARBOR_NAMESPACE,
-            values_yaml => values_yaml,
-            values_secret => context! { name => SECRET_VALUES_SECRET, key => SECRET_VALUES_KEY },
-        },
-        expect: Expect::HelmChart {
-            values_yaml: values_yaml.to_owned(),
-            values_secret: (SECRET_VALUES_SECRET, SECRET_VALUES_KEY),
-        },
-    }
+    let spec = |key: &str, value: &str| {
+        Want::text(value).explained(format!("`spec.{key}` must be the string `{value}`"))
+    };
+    let values_secret = Want::Seq(vec![Want::Map(vec![
+        ("name".to_owned(), Want::text(SECRET_VALUES_SECRET)),
+        (
+            "keys".to_owned(),
+            Want::Seq(vec![Want::text(SECRET_VALUES_KEY)]),
+        ),
+        ("ignoreUpdates".to_owned(), Want::AbsentOrFalse),
+    ])])
+    .explained(format!(
+        "`spec.valuesSecrets` must be one entry naming Secret `{SECRET_VALUES_SECRET}` with keys \
+         [`{SECRET_VALUES_KEY}`]"
+    ));
+    let file_name = file_name(20, ObjectKind::HelmChart, HELMCHART_NAME);
+    Planned::new(
+        t::HELMCHART,
+        ObjectKind::HelmChart,
+        HELMCHART_NAME,
+        Some(HELMCHART_NAMESPACE),
+        file_name,
+    )
+    .var("chart", chart())
+    .var("target_namespace", HARBOR_NAMESPACE)
+    .var("values_yaml", values_yaml)
+    .var(
+        "values_secret",
+        context! { name => SECRET_VALUES_SECRET, key => SECRET_VALUES_KEY },
+    )
+    .expect(&["spec", "repo"], spec("repo", CHART_REPO))
+    .expect(&["spec", "chart"], spec("chart", CHART_NAME))
+    .expect(&["spec", "version"], spec("version", CHART_VERSION))
+    .expect(
+        &["spec", "targetNamespace"],
+        spec("targetNamespace", HARBOR_NAMESPACE),
+    )
+    .expect(
+        &["spec", "valuesContent"],
+        Want::text(values_yaml)
+            .explained("`spec.valuesContent` is not exactly the rendered values"),
+    )
+    .expect(&["spec", "valuesSecrets"], values_secret)
 }
 
 fn chart() -> Value {

@@ -4,7 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Problem, ProblemKind, Problems, Result};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::error::{Error, Result};
+use crate::path::Path;
 
 /// The most days [`CacheRetention::days_since_last_pull`] takes: ten years. A longer rule keeps
 /// everything in practice: [`CacheRetention::KEEP`] says so.
@@ -50,13 +52,14 @@ impl CacheRetention {
     pub fn days_since_last_pull(days: u32) -> Result<Self> {
         match u16::try_from(days) {
             Ok(days) if (1..=MAX_CACHE_RETENTION_DAYS).contains(&days) => Ok(Self(Some(days))),
-            _ => Err(Error::Invalid(Problems(vec![Problem {
-                kind: ProblemKind::OutOfRange,
-                path: "bootstrap.cacheRetentionDays".into(),
-                position: None,
-                message: format!("{days} days is not 1 to {MAX_CACHE_RETENTION_DAYS}"),
-                hint: Some(HINT.into()),
-            }]))),
+            _ => Err(Error::Invalid(Diagnostics::one(
+                Diagnostic::new(
+                    DiagnosticKind::OutOfRange,
+                    Path::root().key("bootstrap").key("cacheRetentionDays"),
+                    format!("{days} days is not 1 to {MAX_CACHE_RETENTION_DAYS}"),
+                )
+                .with_hint(HINT),
+            ))),
         }
     }
 
@@ -130,6 +133,6 @@ mod tests {
         }
         let error = CacheRetention::days_since_last_pull(0).unwrap_err();
         let problem = &error.problems().unwrap().as_slice()[0];
-        assert_eq!(problem.path, "bootstrap.cacheRetentionDays");
+        assert_eq!(problem.path().to_string(), "bootstrap.cacheRetentionDays");
     }
 }

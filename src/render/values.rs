@@ -272,9 +272,9 @@ impl HelmValues {
                 },
             },
             metrics: MetricsValues {
-                enabled: service.metrics.enabled,
+                enabled: service.metrics.enabled(),
                 service_monitor: ServiceMonitor {
-                    enabled: service.metrics.service_monitor,
+                    enabled: service.metrics.service_monitor(),
                 },
             },
         }
@@ -285,18 +285,12 @@ impl HelmValues {
 /// the one internal credential the chart 1.19.1 takes only as a value. The helm target writes
 /// them to a file of their own (mode 0600), k3s into a Secret the `HelmChart` names in
 /// `spec.valuesSecrets`.
-pub(crate) fn secret_values(credentials: &Credentials) -> serde_yaml::Value {
+pub(crate) fn secret_values(credentials: &Credentials) -> serde_json::Value {
     let password = credentials
         .internal
         .get(InternalCredential::DatabasePassword)
         .expose();
-    let mut internal = serde_yaml::Mapping::new();
-    internal.insert("password".into(), password.into());
-    let mut database = serde_yaml::Mapping::new();
-    database.insert("internal".into(), internal.into());
-    let mut values = serde_yaml::Mapping::new();
-    values.insert("database".into(), database.into());
-    values.into()
+    serde_json::json!({ "database": { "internal": { "password": password } } })
 }
 
 /// The chart's `expose.type` for a service type.

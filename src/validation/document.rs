@@ -10,8 +10,10 @@ use serde_json::{Map, Number, Value as Json};
 use serde_yaml::{Mapping, Value as Yaml};
 
 use super::{Findings, dotted};
-use crate::error::{Problem, ProblemKind};
-use crate::input::{self, Macros, Resolution, resolve_string};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::input;
+use crate::macros::{Macros, Resolution, resolve_string};
+use crate::path::Path;
 use crate::schema;
 
 pub(crate) fn to_json(document: &Mapping, macros: &Macros, findings: &mut Findings<'_>) -> Json {
@@ -33,13 +35,12 @@ fn mapping_to_json(
             Yaml::Bool(flag) => flag.to_string(),
             _ => {
                 findings.problem(
-                    Problem {
-                        kind: ProblemKind::WrongType,
-                        path: String::new(),
-                        position: None,
-                        message: "a mapping key is not a plain string".into(),
-                        hint: Some("parameter names are plain words such as `service`".into()),
-                    },
+                    Diagnostic::new(
+                        DiagnosticKind::WrongType,
+                        Path::root(),
+                        "a mapping key is not a plain string",
+                    )
+                    .with_hint("parameter names are plain words such as `service`"),
                     path,
                     false,
                 );
@@ -167,18 +168,17 @@ fn whole_number(float: f64) -> Option<Result<Json, ()>> {
 }
 
 fn out_of_range(findings: &mut Findings<'_>, path: &[String]) {
-    findings.problem(input::oversized_integer(String::new(), None), path, false);
+    findings.problem(input::oversized_integer(Path::root(), None), path, false);
 }
 
 fn wrong_type(findings: &mut Findings<'_>, path: &[String], found: &str) {
     findings.problem(
-        Problem {
-            kind: ProblemKind::WrongType,
-            path: String::new(),
-            position: None,
-            message: format!("found {found}"),
-            hint: Some("write a plain value: a number such as 120, text, or `true`/`false`".into()),
-        },
+        Diagnostic::new(
+            DiagnosticKind::WrongType,
+            Path::root(),
+            format!("found {found}"),
+        )
+        .with_hint("write a plain value: a number such as 120, text, or `true`/`false`"),
         path,
         false,
     );

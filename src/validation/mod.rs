@@ -5,16 +5,19 @@
 
 mod document;
 mod ports;
+mod reader;
 mod schema_check;
 mod semantic;
 
 use std::collections::BTreeSet;
 
 use crate::collector::ProblemCollector;
-use crate::error::{Error, Problem, ProblemKind, Result, Warning};
-use crate::input::{Macros, PackInput};
+use crate::diagnostic::Diagnostic;
+use crate::error::{Error, Result};
+use crate::input::PackInput;
+use crate::macros::Macros;
 use crate::model::Config;
-use crate::model::params::DocumentParams;
+use crate::path::Path;
 
 /// A valid configuration and the warnings found on the way.
 #[derive(Debug, Clone)]
@@ -22,14 +25,14 @@ pub struct Validated {
     /// The typed, validated, defaulted configuration.
     pub config: Config,
     /// Things worth knowing that do not make the input invalid.
-    pub warnings: Vec<Warning>,
+    pub warnings: Vec<Diagnostic>,
 }
 
-/// Problems found so far, with the paths they cover.
+/// Diagnostics found so far, with the paths they cover.
 pub(crate) struct Findings<'a> {
     input: &'a PackInput,
     problems: ProblemCollector,
-    warnings: Vec<Warning>,
+    warnings: Vec<Diagnostic>,
     /// Dotted paths already reported; later steps skip them and everything below them.
     reported: BTreeSet<String>,
     /// Dotted paths whose value came from a macro: never quoted in a message (SPEC 2.4).
@@ -59,20 +62,20 @@ impl<'a> Findings<'a> {
     }
 
     /// Records a problem at `path` (segments), positioned at the key or the value.
-    pub(crate) fn problem(&mut self, mut problem: Problem, path: &[String], at_key: bool) {
-        problem.path = dotted(path);
-        if problem.position.is_none() {
-            problem.position = self.input.position(path, at_key);
-        }
-        self.reported.insert(problem.path.clone());
-        self.problems.push(problem);
+    pub(crate) fn problem(&mut self, problem: Diagnostic, path: &[String], at_key: bool) {
+        let position = problem
+            .position()
+            .or_else(|| self.input.position(path, at_key));
+        self.reported.insert(dotted(path));
+        self.problems
+            .push(problem.with_path(Path::of_keys(path)).at(position));
     }
 
     /// Records a warning at `path`.
-    pub(crate) fn warning(&mut self, mut warning: Warning, path: &[String]) {
-        warning.path = dotted(path);
-        warning.position = self.input.position(path, false);
-        self.warnings.push(warning);
+    pub(crate) fn warning(&mut self, warning: Diagnostic, path: &[String]) {
+        let position = self.input.position(path, false);
+        self.warnings
+            .push(warning.with_path(Path::of_keys(path)).at(position));
     }
 
     /// True when `path` or an ancestor of it already has a problem.
@@ -86,9 +89,15 @@ pub(crate) fn dotted(path: &[String]) -> String {
     path.join(".")
 }
 
-/// Turns `"a.b.c"` into segments.
-pub(crate) fn segments(dotted: &str) -> Vec<String> {
-    dotted.split('.').map(str::to_owned).collect()
+impl PackInput {
+    /// Resolves macros, checks the schema, validates and fills defaults: the whole of SPEC 3
+    /// up to the credentials. Every problem is reported at once in [`Error::Invalid`].
+    ///
+    /// (Defined by the validation step, which reads the input; the input step knows nothing
+    /// of what comes after it.)
+    pub fn resolve(&self, macros: &Macros) -> Result<Validated> {
+        validate(self, macros)
+    }
 }
 
 pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> {
@@ -99,23 +108,7 @@ pub(crate) fn validate(input: &PackInput, macros: &Macros) -> Result<Validated> 
     }
     let mut document = document::to_json(input.document(), macros, &mut findings);
     schema_check::check(&mut document, &mut findings);
-    let config = match serde_json::from_value::<DocumentParams>(document) {
-        Ok(params) => semantic::build_config(params, &mut findings),
-        Err(_) => {
-            // The schema check removed everything that does not fit the types, and whole
-            // numbers written as floats were made integers first; reaching this means the
-            // schema and the types disagree. serde's message quotes the value, which may be a
-            // secret, so it is not passed on.
-            findings.problems.push(Problem {
-                kind: ProblemKind::WrongType,
-                path: String::new(),
-                position: None,
-                message: "the parameters do not fit the model".into(),
-                hint: Some("please report this: the schema accepted what the model rejects".into()),
-            });
-            None
-        }
-    };
+    let config = semantic::build_config(&document, &mut findings);
     let Findings {
         problems, warnings, ..
     } = findings;

@@ -1,71 +1,50 @@
 //! The service's ports (SPEC 2.2): service ports 1 to 65535; node ports, for NodePort services
 //! only, inside the cluster's node-port range and distinct from each other.
 
-use super::semantic::fail;
-use super::{Findings, segments};
-use crate::error::{ProblemKind, Warning, WarningKind};
-use crate::model::config::{
-    Metrics, NodePortRange, Port, PortPair, Service, ServiceType, defaults,
+use super::reader::Reader;
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::model::parameters::{
+    self, HTTP_NODE_PORT, HTTP_PORT, HTTPS_NODE_PORT, HTTPS_PORT, NODE_PORT_RANGE, Parameter,
+    SERVICE_TYPE, Values,
 };
-use crate::model::params::ServiceParams;
+use crate::model::{Metrics, NodePortRange, Port, PortPair, Service, ServiceType};
+use crate::path::Path;
 
-pub(super) fn service(
-    params: ServiceParams,
-    range: NodePortRange,
-    findings: &mut Findings<'_>,
-) -> Option<Service> {
-    let service_type = params.service_type.unwrap_or_default();
-    let ports = params.harbor.unwrap_or_default();
-    let https_params = ports.https.unwrap_or_default();
-    let http_params = ports.http.unwrap_or_default();
-    let https_port = service_port(
-        https_params.port,
-        defaults::HTTPS_PORT,
-        &format!("{PORTS}.https.port"),
-        findings,
-    );
-    let http_port = service_port(
-        http_params.port,
-        defaults::HTTP_PORT,
-        &format!("{PORTS}.http.port"),
-        findings,
-    );
-    let https_node = NodePortParam {
-        name: "https",
-        given: https_params.node_port,
-        default: defaults::HTTPS_NODE_PORT,
-    };
-    let http_node = NodePortParam {
-        name: "http",
-        given: http_params.node_port,
-        default: defaults::HTTP_NODE_PORT,
-    };
+pub(super) fn service(reader: &mut Reader<'_, '_, '_>, range: NodePortRange) -> Option<Service> {
+    // The schema check let only the declared names through.
+    let service_type = reader
+        .given(&SERVICE_TYPE)
+        .and_then(|value| value.as_str())
+        .or(SERVICE_TYPE.default_text())
+        .and_then(parameters::service_type)?;
+    let https_port = reader.port(&HTTPS_PORT).flatten();
+    let http_port = reader.port(&HTTP_PORT).flatten();
+    let https_node = NodePortParam::read(reader, "https", &HTTPS_NODE_PORT);
+    let http_node = NodePortParam::read(reader, "http", &HTTP_NODE_PORT);
     let (https_node_port, http_node_port) = if service_type == ServiceType::NodePort {
-        node_ports(&https_node, &http_node, range, findings)
+        node_ports(&https_node, &http_node, range, reader)
     } else {
         // Node ports exist only for NodePort services: the values are kept (the schema checked
         // 1..65535) but neither checked against the range nor rendered.
         for node in [&https_node, &http_node] {
-            let path = segments(&node.path());
-            if node.given.is_some() && !findings.is_reported(&path) {
-                findings.warning(
-                    Warning {
-                        kind: WarningKind::IgnoredParameter,
-                        path: String::new(),
-                        position: None,
-                        message: format!(
+            if node.given.is_some() && !reader.is_reported(node.parameter) {
+                reader.findings.warning(
+                    Diagnostic::new(
+                        DiagnosticKind::IgnoredParameter,
+                        Path::root(),
+                        format!(
                             "the {} node port is ignored: node ports are used only when \
                              serviceType is NodePort",
                             node.name
                         ),
-                    },
-                    &path,
+                    ),
+                    &node.parameter.segments(),
                 );
             }
         }
         (https_node.port(), http_node.port())
     };
-    let metrics = params.metrics.unwrap_or_default();
+    let metrics = Metrics::read(reader);
     Some(Service {
         service_type,
         https: PortPair {
@@ -76,30 +55,40 @@ pub(super) fn service(
             port: http_port?,
             node_port: http_node_port?,
         },
-        metrics: Metrics {
-            enabled: metrics.enabled.unwrap_or(false),
-            service_monitor: metrics.service_monitor.unwrap_or(false),
-        },
+        metrics: metrics?,
     })
 }
-
-/// Where the port parameters sit.
-const PORTS: &str = "harbor-config.service.harbor";
 
 /// A node port parameter: as written, or its default.
 struct NodePortParam {
     name: &'static str,
+    parameter: &'static Parameter,
     given: Option<u32>,
-    default: u16,
 }
 
 impl NodePortParam {
-    fn path(&self) -> String {
-        format!("{PORTS}.{}.nodePort", self.name)
+    fn read(
+        reader: &Reader<'_, '_, '_>,
+        name: &'static str,
+        parameter: &'static Parameter,
+    ) -> Self {
+        let given = reader
+            .given(parameter)
+            .and_then(|value| value.as_u64())
+            .and_then(|value| u32::try_from(value).ok());
+        Self {
+            name,
+            parameter,
+            given,
+        }
+    }
+
+    fn default(&self) -> u32 {
+        self.parameter.default_integer()
     }
 
     fn value(&self) -> u32 {
-        self.given.unwrap_or(u32::from(self.default))
+        self.given.unwrap_or(self.default())
     }
 
     fn port(&self) -> Option<Port> {
@@ -107,40 +96,19 @@ impl NodePortParam {
     }
 }
 
-fn service_port(
-    value: Option<u32>,
-    default: u16,
-    path: &str,
-    findings: &mut Findings<'_>,
-) -> Option<Port> {
-    let value = value.unwrap_or(u32::from(default));
-    let port = u16::try_from(value).ok().and_then(Port::new);
-    if port.is_none() && !findings.is_reported(&segments(path)) {
-        fail(
-            findings,
-            path,
-            ProblemKind::OutOfRange,
-            format!("port {value} is outside 1..65535"),
-            "use a TCP port number from 1 to 65535",
-        );
-    }
-    port
-}
-
-/// The https and http node ports of a NodePort service: inside `range` and distinct. Problems
+/// The https and http node ports of a NodePort service: inside `range` and distinct. Diagnostics
 /// name only keys the user wrote: a default outside the range is reported at
 /// `cluster.nodePortRange`, a written port that meets the other's default at the written one.
 fn node_ports(
     https: &NodePortParam,
     http: &NodePortParam,
     range: NodePortRange,
-    findings: &mut Findings<'_>,
+    reader: &mut Reader<'_, '_, '_>,
 ) -> (Option<Port>, Option<Port>) {
     let mut ok = [true, true];
     let mut defaults_outside = Vec::new();
     for (index, node) in [https, http].into_iter().enumerate() {
-        let path = node.path();
-        if findings.is_reported(&segments(&path)) {
+        if reader.is_reported(node.parameter) {
             ok[index] = false;
             continue;
         }
@@ -150,16 +118,16 @@ fn node_ports(
         if !range.contains(value) && !repeats {
             ok[index] = false;
             if node.given.is_some() {
-                fail(
-                    findings,
-                    &path,
-                    ProblemKind::NodePortOutsideRange,
+                reader.fail(
+                    node.parameter,
+                    DiagnosticKind::NodePortOutsideRange,
                     format!("node port {value} is outside the cluster's node-port range {range}"),
                     &format!(
-                        "pick a port from {} to {}, or set cluster.nodePortRange to the API \
-                         server's --service-node-port-range",
+                        "pick a port from {} to {}, or set {} to the API server's \
+                         --service-node-port-range",
                         range.low(),
-                        range.high()
+                        range.high(),
+                        NODE_PORT_RANGE.path()
                     ),
                 );
             } else {
@@ -170,16 +138,15 @@ fn node_ports(
     if !defaults_outside.is_empty() {
         let ports: Vec<String> = defaults_outside
             .iter()
-            .map(|node| format!("the {} node port's default {}", node.name, node.default))
+            .map(|node| format!("the {} node port's default {}", node.name, node.default()))
             .collect();
         let keys: Vec<String> = defaults_outside
             .iter()
-            .map(|node| format!("`{}`", node.path()))
+            .map(|node| format!("`{}`", node.parameter.path()))
             .collect();
-        fail(
-            findings,
-            "cluster.nodePortRange",
-            ProblemKind::NodePortOutsideRange,
+        reader.fail(
+            &NODE_PORT_RANGE,
+            DiagnosticKind::NodePortOutsideRange,
             format!(
                 "{} {} outside the node-port range {range}",
                 ports.join(" and "),
@@ -194,8 +161,7 @@ fn node_ports(
         );
     }
     let written = usize::from(http.given.is_some());
-    let reported_before = |node: &NodePortParam| findings.is_reported(&segments(&node.path()));
-    if https.value() == http.value() && !reported_before([https, http][written]) {
+    if https.value() == http.value() && !reader.is_reported([https, http][written].parameter) {
         let (written, other) = if written == 1 {
             (http, https)
         } else {
@@ -220,15 +186,14 @@ fn node_ports(
                 format!(
                     "both are opened on every node: set `{}` explicitly to another port, or \
                      pick another {} node port",
-                    other.path(),
+                    other.parameter.path(),
                     written.name
                 ),
             )
         };
-        fail(
-            findings,
-            &written.path(),
-            ProblemKind::DuplicateNodePort,
+        reader.fail(
+            written.parameter,
+            DiagnosticKind::DuplicateNodePort,
             message,
             &hint,
         );

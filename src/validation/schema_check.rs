@@ -1,67 +1,46 @@
 //! The schema check: the raw document against the embedded JSON schema, every error turned
-//! into a [`Problem`] with a message and hint of ours (never the instance value, which may be a
+//! into a [`Diagnostic`] with a message and hint of ours (never the instance value, which may be a
 //! secret), and the offending value removed so later steps do not report it again.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
 use super::{Findings, dotted};
-use crate::error::{Problem, ProblemKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
 use crate::input::DocumentForm;
-use crate::model::config::{AdminPassword, ClusterUid};
+use crate::model::parameters::{Kind, Parameter, SERVICE_TYPES};
+use crate::model::{AdminPassword, ClusterUid};
+use crate::path::Path;
 use crate::schema;
 use crate::suggest::closest;
 
-/// What a parameter path holds, for messages.
+/// What a path holds, for messages: a declared parameter's kind, or a key of the pack wrapper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Field {
-    Password,
-    Pem,
-    Port,
-    NodePort,
-    Size,
-    ServiceType,
-    ClusterUid,
-    NodePortRange,
-    StorageClass,
+    Declared(Kind),
     PackNamespace,
     Other,
 }
 
 impl Field {
     pub(crate) fn of(path: &[String]) -> Self {
-        let last = path.last().map(String::as_str).unwrap_or_default();
-        let parent = path
-            .len()
-            .checked_sub(2)
-            .and_then(|i| path.get(i))
-            .map(String::as_str)
-            .unwrap_or_default();
-        match (parent, last) {
-            ("auth", "password") => Self::Password,
-            ("certs", _) => Self::Pem,
-            ("https" | "http", "port") => Self::Port,
-            ("https" | "http", "nodePort") => Self::NodePort,
-            ("storage", "storageClass") => Self::StorageClass,
-            ("storage", _) => Self::Size,
-            ("service", "serviceType") => Self::ServiceType,
-            ("cluster", "uid") => Self::ClusterUid,
-            ("cluster", "nodePortRange") => Self::NodePortRange,
-            ("pack", "namespace") if path.len() == 2 => Self::PackNamespace,
-            _ => Self::Other,
+        match Parameter::at(path) {
+            Some(parameter) => Self::Declared(parameter.kind),
+            None if path == ["pack", "namespace"] => Self::PackNamespace,
+            None => Self::Other,
         }
     }
 
     /// Secret values are never quoted in messages.
     fn is_secret(self) -> bool {
-        matches!(self, Self::Password | Self::Pem)
+        matches!(self, Self::Declared(kind) if kind.is_secret())
     }
 }
 
 /// One problem the schema check found, before it is recorded.
 struct Found {
     path: Vec<String>,
-    problem: Problem,
+    problem: Diagnostic,
     /// Positioned at the key (unknown keys) rather than the value.
     at_key: bool,
     /// For an unknown key: the path of the key it is probably a misspelling of.
@@ -94,7 +73,7 @@ fn check_form(form: DocumentForm, document: &mut Value, findings: &mut Findings<
     // A missing key that an unknown key beside it probably misspells is said once, by the
     // unknown key's "did you mean".
     let suggested: Vec<Vec<String>> = found.iter().filter_map(|f| f.suggests.clone()).collect();
-    found.retain(|f| f.problem.kind != ProblemKind::Missing || !suggested.contains(&f.path));
+    found.retain(|f| f.problem.kind() != DiagnosticKind::Missing || !suggested.contains(&f.path));
     for Found {
         path,
         problem,
@@ -113,14 +92,8 @@ fn check_form(form: DocumentForm, document: &mut Value, findings: &mut Findings<
     }
 }
 
-fn problem(kind: ProblemKind, message: String, hint: Option<String>) -> Problem {
-    Problem {
-        kind,
-        path: String::new(),
-        position: None,
-        message,
-        hint,
-    }
+fn problem(kind: DiagnosticKind, message: String, hint: Option<String>) -> Diagnostic {
+    Diagnostic::new(kind, Path::root(), message).with_hint_opt(hint)
 }
 
 /// `quotable` is false for a value that came from a macro: its text is never shown.
@@ -134,7 +107,7 @@ fn describe(
 ) {
     let field = Field::of(path);
     let value = document.pointer(&pointer(path));
-    let found = |path: Vec<String>, problem: Problem| Found {
+    let found = |path: Vec<String>, problem: Diagnostic| Found {
         path,
         problem,
         at_key: false,
@@ -160,7 +133,7 @@ fn describe(
                 out.push(Found {
                     path: key_path,
                     problem: problem(
-                        ProblemKind::UnknownKey,
+                        DiagnosticKind::UnknownKey,
                         format!("unknown key `{key}` {where_}"),
                         Some(hint),
                     ),
@@ -185,7 +158,7 @@ fn describe(
             out.push(found(
                 missing,
                 problem(
-                    ProblemKind::Missing,
+                    DiagnosticKind::Missing,
                     format!("`{name}` is missing {where_}"),
                     Some(
                         "pack values hold the parameters in `charts: harbor-edge-native-config: \
@@ -210,13 +183,13 @@ fn describe(
             out.push(found(
                 path.to_vec(),
                 problem(
-                    ProblemKind::WrongType,
+                    DiagnosticKind::WrongType,
                     format!("expected {wanted}, found {}", describe_kind(value)),
                     Some(type_hint(form, field, &expected, path, value, quotable)),
                 ),
             ));
         }
-        _ => out.push(found(path.to_vec(), typed_problem(field, value, quotable))),
+        _ => out.push(found(path.to_vec(), refused(field, value, quotable))),
     }
 }
 
@@ -228,8 +201,10 @@ fn quoted_list(names: &[&str]) -> String {
         .join(", ")
 }
 
-/// A problem about the value itself, worded for the field it sits in.
-fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem {
+/// A problem about the value itself, worded for the field it sits in: the one wording of a
+/// refused value, whichever step refuses it (the schema check, or the typed model for what a
+/// schema cannot say).
+pub(super) fn refused(field: Field, value: Option<&Value>, quotable: bool) -> Diagnostic {
     let quotable = quotable && !field.is_secret();
     let shown = match value {
         Some(_) if !quotable && !field.is_secret() => "the macro's value".to_owned(),
@@ -243,25 +218,49 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
         Some(Value::Object(_)) => "a mapping".to_owned(),
         _ => "this value".to_owned(),
     };
-    let (kind, message, hint) = match field {
-        Field::Port => (
-            ProblemKind::OutOfRange,
+    let kind = match field {
+        Field::Declared(kind) => kind,
+        Field::PackNamespace => {
+            return problem(
+                DiagnosticKind::PackNamespace,
+                format!("the pack namespace {shown} is not `harbor`"),
+                Some(
+                    "the pack's objects (the chart, its Secrets, the HelmChart's target) live in \
+                     the fixed namespace `harbor` that the pack documentation names, so no other \
+                     namespace is honoured: write `namespace: harbor` or leave it out"
+                        .to_owned(),
+                ),
+            );
+        }
+        Field::Other => {
+            return problem(
+                DiagnosticKind::OutOfRange,
+                format!("value {shown} is not allowed here"),
+                None,
+            );
+        }
+    };
+    let hint = Some(kind.hint().to_owned());
+    let (diagnostic, message, hint) = match kind {
+        Kind::Port => (
+            DiagnosticKind::OutOfRange,
             format!("port {shown} is outside 1..65535"),
-            Some("use a TCP port number from 1 to 65535".to_owned()),
+            hint,
         ),
-        Field::NodePort => (
-            ProblemKind::OutOfRange,
+        Kind::NodePort => (
+            DiagnosticKind::OutOfRange,
             format!("node port {shown} is outside 1..65535"),
-            Some(
-                "use a port inside the cluster's node-port range (default 30000-32767)".to_owned(),
+            hint,
+        ),
+        Kind::Size => (
+            DiagnosticKind::InvalidSize,
+            format!(
+                "size {shown} is not a whole number of GB from 1 to {}",
+                u32::MAX
             ),
+            hint,
         ),
-        Field::Size => (
-            ProblemKind::InvalidSize,
-            format!("size {shown} is not a whole number of GB >= 1"),
-            Some("write an integer such as 120, or a quantity such as \"120Gi\"".to_owned()),
-        ),
-        Field::Password => {
+        Kind::Password => {
             // Every rule the password breaks, not only the length the schema checks.
             let broken = value
                 .and_then(Value::as_str)
@@ -270,82 +269,58 @@ fn typed_problem(field: Field, value: Option<&Value>, quotable: bool) -> Problem
                 Some(broken) => format!("the admin password {broken}"),
                 None => "the admin password does not meet Harbor's policy".to_owned(),
             };
-            (
-                ProblemKind::PasswordPolicy,
-                message,
-                Some(AdminPassword::POLICY_HINT.to_owned()),
-            )
+            (DiagnosticKind::PasswordPolicy, message, hint)
         }
-        Field::ClusterUid => {
+        Kind::ClusterUid => {
             let reason = value
                 .filter(|_| quotable)
                 .and_then(Value::as_str)
                 .map(|uid| ClusterUid::new(uid).err().unwrap_or_default())
                 .unwrap_or_default();
-            (
-                ProblemKind::InvalidClusterUid,
-                format!("cluster uid {shown} {reason}"),
-                Some(
-                    "`cluster-<uid>` must be a namespace: lower-case letters, digits and `-`, \
-                     starting and ending with a letter or digit, at most 55 characters"
-                        .to_owned(),
-                ),
-            )
+            let message = if quotable {
+                format!("cluster uid {shown} {reason}")
+            } else {
+                "the cluster uid the macro gives is not a valid namespace part".to_owned()
+            };
+            (DiagnosticKind::InvalidClusterUid, message, hint)
         }
-        Field::NodePortRange => (
-            ProblemKind::InvalidNodePortRange,
-            format!("node-port range {shown} is not `<low>-<high>`"),
-            Some(
-                "write it as the API server's --service-node-port-range, e.g. 30000-32767"
-                    .to_owned(),
-            ),
+        Kind::NodePortRange => (
+            DiagnosticKind::InvalidNodePortRange,
+            format!("node-port range {shown} is not `<low>-<high>` with 1 <= low <= high <= 65535"),
+            hint,
         ),
-        Field::Pem => (
-            ProblemKind::OutOfRange,
-            "is empty".to_owned(),
-            Some("give the PEM text, or leave the key out".to_owned()),
+        Kind::IpAddress | Kind::IpList => (
+            DiagnosticKind::InvalidIpAddress,
+            format!("{shown} is not an IPv4 or IPv6 address"),
+            hint,
         ),
-        Field::ServiceType => {
-            const TYPES: [&str; 3] = ["NodePort", "ClusterIP", "LoadBalancer"];
-            let hint = value
+        Kind::Pem => (DiagnosticKind::OutOfRange, "is empty".to_owned(), hint),
+        Kind::ServiceType => {
+            let suggestion = value
                 .and_then(Value::as_str)
-                .and_then(|given| closest(given, &TYPES))
-                .map_or_else(
-                    || format!("use one of {}", TYPES.join(", ")),
-                    |suggestion| format!("did you mean `{suggestion}`?"),
-                );
+                .and_then(|given| closest(given, &SERVICE_TYPES))
+                .map(|suggestion| format!("did you mean `{suggestion}`?"));
             (
-                ProblemKind::OutOfRange,
-                format!("service type {shown} is not one of {}", TYPES.join(", ")),
-                Some(hint),
+                DiagnosticKind::OutOfRange,
+                format!(
+                    "service type {shown} is not one of {}",
+                    SERVICE_TYPES.join(", ")
+                ),
+                suggestion.or(hint),
             )
         }
-        Field::StorageClass => (
-            ProblemKind::OutOfRange,
+        Kind::StorageClass => (
+            DiagnosticKind::OutOfRange,
             "the storage class is empty".to_owned(),
-            Some(
-                "give the name of a StorageClass, or leave `storageClass` out for the cluster's \
-                 default"
-                    .to_owned(),
-            ),
+            hint,
         ),
-        Field::PackNamespace => (
-            ProblemKind::PackNamespace,
-            format!("the pack namespace {shown} is not `harbor`"),
-            Some(
-                "the pack's objects (the chart, its Secrets, the HelmChart's target) live in \
-                 the fixed namespace `harbor` that the pack documentation names, so no other \
-                 namespace is honoured: write `namespace: harbor` or leave it out"
-                    .to_owned(),
-            ),
-        ),
-        Field::Other => (
-            ProblemKind::OutOfRange,
-            format!("value {shown} is not allowed here"),
-            None,
+        Kind::Flag => (
+            DiagnosticKind::WrongType,
+            format!("{shown} is not `true` or `false`"),
+            hint,
         ),
     };
-    problem(kind, message, hint)
+    problem(diagnostic, message, hint)
 }
 
 /// What to write instead of a value of the wrong type, for the type the schema expects.
@@ -367,9 +342,8 @@ fn type_hint(
         },
         "integer" => {
             let example = match field {
-                Field::NodePort => "30003",
-                Field::Port => "443",
-                _ => "120",
+                Field::Declared(kind) => kind.example_integer(),
+                _ => Kind::Size.example_integer(),
             };
             match value {
                 Some(Value::Number(_)) => format!("write a whole number such as {example}"),
@@ -377,7 +351,7 @@ fn type_hint(
             }
         }
         "string" => match field {
-            Field::Password => {
+            Field::Declared(Kind::Password) => {
                 "put the password in quotes so YAML reads it as text: `password: \"...\"`"
                     .to_owned()
             }

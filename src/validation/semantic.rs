@@ -1,30 +1,36 @@
-//! Semantic rules on the typed parameters, and defaults: from [`DocumentParams`] to [`Config`].
+//! The typed model from the checked document: each parameter read through its declaration
+//! (default included), then the rules no schema can say (cross-parameter rules, IP addresses,
+//! the password's character classes, sizes that must fit a `u32`).
 
 use std::net::IpAddr;
 
-use super::{Findings, ports, segments};
-use crate::error::{Problem, ProblemKind, Warning, WarningKind};
-use crate::model::config::{
-    AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, NodePortRange, ProvidedCerts,
-    RECOMMENDED_STORAGE_GB, Storage, defaults,
+use serde_json::Value as Json;
+
+use super::reader::Reader;
+use super::{Findings, ports};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::model::parameters::{
+    ADMIN_PASSWORD, CA, CERT, CLUSTER_UID, CLUSTER_VIP, DATABASE_SIZE, JOB_SERVICE_SIZE, KEY,
+    NODE_IPS, NODE_PORT_RANGE, Parameter, REDIS_SIZE, REGISTRY_SIZE, STORAGE_CLASS, TRIVY_SIZE,
 };
-use crate::model::params::{AuthParams, ClusterParams, DocumentParams, SizeParam, StorageParams};
+use crate::model::{
+    AdminPassword, Auth, Cluster, ClusterUid, Config, Gigabytes, NodePortRange, ProvidedCerts,
+    RECOMMENDED_STORAGE_GB, Storage,
+};
+use crate::path::Path;
+use crate::secret::SecretString;
 
 /// Builds the configuration, or `None` when a problem was found (all of them recorded).
-pub(crate) fn build_config(params: DocumentParams, findings: &mut Findings<'_>) -> Option<Config> {
-    let config = params.harbor_config.unwrap_or_default();
-    let cluster = cluster(config_cluster(params.cluster), findings);
+pub(crate) fn build_config(document: &Json, findings: &mut Findings<'_>) -> Option<Config> {
+    let mut reader = Reader { document, findings };
+    let cluster = cluster(&mut reader);
     let node_port_range = cluster
         .as_ref()
         .map(|c| c.node_port_range)
         .unwrap_or_default();
-    let service = ports::service(
-        config.service.unwrap_or_default(),
-        node_port_range,
-        findings,
-    );
-    let storage = storage(config.storage.unwrap_or_default(), findings);
-    let auth = auth(config.auth.unwrap_or_default(), findings);
+    let service = ports::service(&mut reader, node_port_range);
+    let storage = storage(&mut reader);
+    let auth = auth(&mut reader);
     Some(Config {
         auth: auth?,
         service: service?,
@@ -33,107 +39,59 @@ pub(crate) fn build_config(params: DocumentParams, findings: &mut Findings<'_>) 
     })
 }
 
-fn config_cluster(cluster: Option<ClusterParams>) -> ClusterParams {
-    cluster.unwrap_or_default()
-}
-
-pub(super) fn fail(
-    findings: &mut Findings<'_>,
-    path: &str,
-    kind: ProblemKind,
-    message: String,
-    hint: &str,
-) {
-    findings.problem(
-        Problem {
-            kind,
-            path: String::new(),
-            position: None,
-            message,
-            hint: Some(hint.to_owned()),
-        },
-        &segments(path),
-        false,
-    );
-}
-
-fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster> {
+fn cluster(reader: &mut Reader<'_, '_, '_>) -> Option<Cluster> {
     let mut ok = true;
-    let uid = match params.uid {
-        Some(uid) => match ClusterUid::new(&uid) {
+    let uid = match reader.text(&CLUSTER_UID) {
+        Some(text) => match ClusterUid::new(text) {
             Ok(uid) => Some(uid),
-            Err(reason) => {
-                if !findings.is_reported(&segments("cluster.uid")) {
-                    let message = if findings.is_from_macro(&segments("cluster.uid")) {
-                        "the cluster uid the macro gives is not a valid namespace part".to_owned()
-                    } else {
-                        format!("cluster uid {uid:?} {reason}")
-                    };
-                    fail(
-                        findings,
-                        "cluster.uid",
-                        ProblemKind::InvalidClusterUid,
-                        message,
-                        "`cluster-<uid>` must be a namespace: lower-case letters, digits and `-`",
-                    );
-                }
+            Err(_) => {
+                let given = reader.given(&CLUSTER_UID);
+                reader.refuse(&CLUSTER_UID, &CLUSTER_UID.segments(), given);
                 None
             }
         },
         None => {
-            if !findings.is_reported(&segments("cluster.uid")) {
-                fail(
-                    findings,
-                    "cluster.uid",
-                    ProblemKind::Missing,
-                    "the cluster uid is required".into(),
-                    "add `cluster: {uid: ...}` to the document, or pass --cluster-uid",
-                );
-            }
+            reader.fail(
+                &CLUSTER_UID,
+                DiagnosticKind::Missing,
+                "the cluster uid is required",
+                "add `cluster: {uid: ...}` to the document, or pass --cluster-uid",
+            );
             None
         }
     };
-    let vip = match params.vip {
-        Some(vip) => parse_ip(&vip, "cluster.vip", findings),
+    let vip = match reader.given(&CLUSTER_VIP) {
+        Some(value) => ip_address(reader, &CLUSTER_VIP, CLUSTER_VIP.segments(), value),
         None => {
-            if !findings.is_reported(&segments("cluster.vip")) {
-                fail(
-                    findings,
-                    "cluster.vip",
-                    ProblemKind::Missing,
-                    "the cluster's virtual IP is required".into(),
-                    "add `cluster: {vip: ...}` to the document, or pass --vip",
-                );
-            }
+            reader.fail(
+                &CLUSTER_VIP,
+                DiagnosticKind::Missing,
+                "the cluster's virtual IP is required",
+                "add `cluster: {vip: ...}` to the document, or pass --vip",
+            );
             None
         }
     };
     let mut node_ips = Vec::new();
-    for (index, text) in params.node_ips.unwrap_or_default().iter().enumerate() {
-        match parse_ip(text, &format!("cluster.nodeIps.{index}"), findings) {
+    let items = reader
+        .given(&NODE_IPS)
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, item) in items.iter().enumerate() {
+        let mut segments = NODE_IPS.segments();
+        segments.push(index.to_string());
+        match ip_address(reader, &NODE_IPS, segments, item) {
             Some(ip) if !node_ips.contains(&ip) => node_ips.push(ip),
             Some(_) => {}
             None => ok = false,
         }
     }
-    let node_port_range = match params.node_port_range {
-        Some(text) => match NodePortRange::parse(&text) {
+    let node_port_range = match reader.given(&NODE_PORT_RANGE) {
+        Some(value) => match value.as_str().and_then(NodePortRange::parse) {
             Some(range) => range,
             None => {
-                let shown = if findings.is_from_macro(&segments("cluster.nodePortRange")) {
-                    "the macro's value".to_owned()
-                } else {
-                    format!("{text:?}")
-                };
-                fail(
-                    findings,
-                    "cluster.nodePortRange",
-                    ProblemKind::InvalidNodePortRange,
-                    format!(
-                        "node-port range {shown} is not `<low>-<high>` with 1 <= low <= high <= 65535"
-                    ),
-                    "write it as the API server's --service-node-port-range, e.g. 30000-32767",
-                );
+                reader.refuse(&NODE_PORT_RANGE, &NODE_PORT_RANGE.segments(), Some(value));
                 ok = false;
                 NodePortRange::default()
             }
@@ -149,89 +107,73 @@ fn cluster(params: ClusterParams, findings: &mut Findings<'_>) -> Option<Cluster
     .filter(|_| ok)
 }
 
-fn parse_ip(text: &str, path: &str, findings: &mut Findings<'_>) -> Option<IpAddr> {
-    match text.trim().parse::<IpAddr>() {
-        Ok(ip) => Some(ip),
-        Err(_) => {
-            let shown = if findings.is_from_macro(&segments(path)) {
-                "the macro's value".to_owned()
-            } else {
-                format!("{:?}", text.chars().take(64).collect::<String>())
-            };
-            fail(
-                findings,
-                path,
-                ProblemKind::InvalidIpAddress,
-                format!("{shown} is not an IPv4 or IPv6 address"),
-                "write an address such as 10.10.1.5 or fd00::5, without a prefix length or port",
-            );
-            None
-        }
+fn ip_address(
+    reader: &mut Reader<'_, '_, '_>,
+    parameter: &Parameter,
+    segments: Vec<String>,
+    value: &Json,
+) -> Option<IpAddr> {
+    let ip = value
+        .as_str()
+        .and_then(|text| text.trim().parse::<IpAddr>().ok());
+    if ip.is_none() {
+        reader.refuse(parameter, &segments, Some(value));
     }
+    ip
 }
 
-fn storage(params: StorageParams, findings: &mut Findings<'_>) -> Option<Storage> {
-    let mut size = |value: Option<SizeParam>, default: u32, key: &str| -> Option<Gigabytes> {
-        let path = format!("harbor-config.storage.{key}");
-        let gigabytes = match value {
-            None => return Gigabytes::new(default),
-            Some(SizeParam::Gigabytes(n)) => u32::try_from(n).ok(),
-            Some(SizeParam::Quantity(text)) => {
-                text.strip_suffix("Gi").and_then(|n| n.parse::<u32>().ok())
-            }
+fn storage(reader: &mut Reader<'_, '_, '_>) -> Option<Storage> {
+    let mut size = |parameter: &Parameter| -> Option<Gigabytes> {
+        let gigabytes = match reader.given(parameter) {
+            None => Some(parameter.default_integer()),
+            Some(Json::String(text)) => text.strip_suffix("Gi").and_then(|n| n.parse::<u32>().ok()),
+            Some(value) => value.as_u64().and_then(|n| u32::try_from(n).ok()),
         }
         .and_then(Gigabytes::new);
-        if gigabytes.is_none() && !findings.is_reported(&segments(&path)) {
-            fail(
-                findings,
-                &path,
-                ProblemKind::InvalidSize,
-                "size is not a whole number of GB from 1 to 4294967295".into(),
-                "write an integer such as 120, or a quantity such as \"120Gi\"",
-            );
+        if gigabytes.is_none() {
+            let given = reader.given(parameter);
+            reader.refuse(parameter, &parameter.segments(), given);
         }
         gigabytes
     };
-    let registry = size(params.registry, defaults::REGISTRY_GB, "registry");
-    let job_service = size(params.job_service, defaults::JOB_SERVICE_GB, "jobService");
-    let database = size(params.database, defaults::DATABASE_GB, "database");
-    let redis = size(params.redis, defaults::REDIS_GB, "redis");
-    let trivy = size(params.trivy, defaults::TRIVY_GB, "trivy");
+    let registry = size(&REGISTRY_SIZE);
+    let job_service = size(&JOB_SERVICE_SIZE);
+    let database = size(&DATABASE_SIZE);
+    let redis = size(&REDIS_SIZE);
+    let trivy = size(&TRIVY_SIZE);
     let storage = Storage {
         registry: registry?,
         job_service: job_service?,
         database: database?,
         redis: redis?,
         trivy: trivy?,
-        storage_class: params.storage_class,
+        storage_class: reader.text(&STORAGE_CLASS).map(str::to_owned),
     };
     let total = storage.total_gb();
     if total < u64::from(RECOMMENDED_STORAGE_GB) {
-        findings.warning(
-            Warning {
-                kind: WarningKind::StorageBelowRecommended,
-                path: String::new(),
-                position: None,
-                message: format!(
-                    "the volumes add up to {total} GB; the pack asks for at least {RECOMMENDED_STORAGE_GB} GB"
+        reader.findings.warning(
+            Diagnostic::new(
+                DiagnosticKind::StorageBelowRecommended,
+                Path::root(),
+                format!(
+                    "the volumes add up to {total} GB; the pack asks for at least \
+                     {RECOMMENDED_STORAGE_GB} GB"
                 ),
-            },
-            &segments("harbor-config.storage"),
+            ),
+            &STORAGE_CLASS.section(),
         );
     }
     if let Some(class) = &storage.storage_class {
         if !is_dns_subdomain(class) {
-            findings.warning(
-                Warning {
-                    kind: WarningKind::StorageClassName,
-                    path: String::new(),
-                    position: None,
-                    message: "the storage class name is not a valid Kubernetes object name \
-                              (lower-case DNS subdomain); no StorageClass can have it, so the \
-                              volumes would stay Pending"
-                        .into(),
-                },
-                &segments("harbor-config.storage.storageClass"),
+            reader.findings.warning(
+                Diagnostic::new(
+                    DiagnosticKind::StorageClassName,
+                    Path::root(),
+                    "the storage class name is not a valid Kubernetes object name \
+                     (lower-case DNS subdomain); no StorageClass can have it, so the \
+                     volumes would stay Pending",
+                ),
+                &STORAGE_CLASS.segments(),
             );
         }
     }
@@ -252,69 +194,53 @@ pub(crate) fn is_dns_subdomain(name: &str) -> bool {
         })
 }
 
-fn auth(params: AuthParams, findings: &mut Findings<'_>) -> Option<Auth> {
-    let password_path = "harbor-config.auth.password";
-    let password = match params.password {
+/// What to do about half of a certificate and key.
+const PAIR_HINT: &str = "give both `cert` and `key`, or neither to have them generated";
+
+fn auth(reader: &mut Reader<'_, '_, '_>) -> Option<Auth> {
+    let password = match reader.text(&ADMIN_PASSWORD) {
         None => Some(None),
-        Some(_) if findings.is_reported(&segments(password_path)) => None,
-        Some(secret) => match AdminPassword::new(secret) {
+        Some(text) => match AdminPassword::new(SecretString::from(text)) {
             Ok(password) => Some(Some(password)),
-            Err(reason) => {
-                fail(
-                    findings,
-                    password_path,
-                    ProblemKind::PasswordPolicy,
-                    format!("the admin password {reason}"),
-                    AdminPassword::POLICY_HINT,
-                );
+            Err(_) => {
+                let given = reader.given(&ADMIN_PASSWORD);
+                reader.refuse(&ADMIN_PASSWORD, &ADMIN_PASSWORD.segments(), given);
                 None
             }
         },
     };
-    let certs = params.certs.unwrap_or_default();
-    let certs_path = "harbor-config.auth.certs";
-    let provided = match (certs.cert, certs.key) {
-        (Some(cert), Some(key)) => Some(Some(ProvidedCerts {
-            cert,
-            key,
-            ca: certs.ca,
-        })),
-        (None, None) => {
-            if certs.ca.is_some() {
-                fail(
-                    findings,
-                    &format!("{certs_path}.ca"),
-                    ProblemKind::IncompleteCertificate,
-                    "a CA is given without a certificate and key".into(),
-                    "give `cert` and `key` too, or leave `ca` out: a generated certificate comes with its own CA",
-                );
-                None
-            } else {
-                Some(None)
-            }
+    let cert = reader.text(&CERT).map(str::to_owned);
+    let key = reader.text(&KEY).map(SecretString::from);
+    let ca = reader.text(&CA).map(str::to_owned);
+    let provided = match (cert, key) {
+        (Some(cert), Some(key)) => Some(Some(ProvidedCerts { cert, key, ca })),
+        (None, None) if ca.is_some() => {
+            reader.fail(
+                &CA,
+                DiagnosticKind::IncompleteCertificate,
+                "a CA is given without a certificate and key",
+                "give `cert` and `key` too, or leave `ca` out: a generated certificate comes \
+                 with its own CA",
+            );
+            None
         }
+        (None, None) => Some(None),
         (Some(_), None) => {
-            if !findings.is_reported(&segments(&format!("{certs_path}.key"))) {
-                fail(
-                    findings,
-                    &format!("{certs_path}.key"),
-                    ProblemKind::IncompleteCertificate,
-                    "a certificate is given without its private key".into(),
-                    "give both `cert` and `key`, or neither to have them generated",
-                );
-            }
+            reader.fail(
+                &KEY,
+                DiagnosticKind::IncompleteCertificate,
+                "a certificate is given without its private key",
+                PAIR_HINT,
+            );
             None
         }
         (None, Some(_)) => {
-            if !findings.is_reported(&segments(&format!("{certs_path}.cert"))) {
-                fail(
-                    findings,
-                    &format!("{certs_path}.cert"),
-                    ProblemKind::IncompleteCertificate,
-                    "a private key is given without its certificate".into(),
-                    "give both `cert` and `key`, or neither to have them generated",
-                );
-            }
+            reader.fail(
+                &CERT,
+                DiagnosticKind::IncompleteCertificate,
+                "a private key is given without its certificate",
+                PAIR_HINT,
+            );
             None
         }
     };

@@ -38,20 +38,19 @@ pub fn config(vip: &str, node_ips: &[&str]) -> Config {
 }
 
 /// `config` with the admin password parameter set.
-pub fn with_password(mut config: Config, password: &str) -> Config {
-    config.auth.password =
-        Some(AdminPassword::new(SecretString::new(password)).expect("test password is valid"));
-    config
+pub fn with_password(config: Config, password: &str) -> Config {
+    config.with_admin_password(
+        AdminPassword::new(SecretString::new(password)).expect("test password is valid"),
+    )
 }
 
 /// `config` with provided certificate, key and optional CA.
-pub fn with_certs(mut config: Config, cert: &str, key: &str, ca: Option<&str>) -> Config {
-    config.auth.certs = Some(ProvidedCerts {
-        cert: cert.to_owned(),
-        key: SecretString::new(key),
-        ca: ca.map(str::to_owned),
-    });
-    config
+pub fn with_certs(config: Config, cert: &str, key: &str, ca: Option<&str>) -> Config {
+    config.with_provided_certs(ProvidedCerts::new(
+        cert,
+        SecretString::new(key),
+        ca.map(str::to_owned),
+    ))
 }
 
 /// A P-256 test key derived from a label, with rcgen's signing traits.

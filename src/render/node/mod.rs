@@ -20,16 +20,17 @@
 //! containerd (without k3s/RKE2) pulls anonymously, which the proxy-cache projects and a public
 //! `spectro-images` project allow.
 
+pub(super) mod files;
 mod layout;
 
-pub use layout::{
-    MirrorLayout, PALETTE_PROJECT, PALETTE_ROBOT, UnknownLayout, UpstreamEndpoint, is_harbor_name,
-    robot_user_name,
-};
+pub use layout::{MirrorLayout, UnknownLayout};
+pub(crate) use layout::{PALETTE_PROJECT, PALETTE_ROBOT};
 
 use std::fmt;
 
-use crate::error::{Error, Problem, ProblemKind, Problems, Result};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::error::{Error, Result};
+use crate::path::Path;
 
 /// The registries mirrored when none are given.
 pub const DEFAULT_MIRRORS: [&str; 5] = [
@@ -100,7 +101,7 @@ impl MirroredRegistry {
 
     /// The upstream URL containerd falls back to: Docker Hub's API lives on
     /// `registry-1.docker.io`, every other registry on its own host.
-    pub fn upstream_url(&self) -> String {
+    pub(crate) fn upstream_url(&self) -> String {
         match self.0.as_str() {
             "docker.io" => "https://registry-1.docker.io".to_owned(),
             host => format!("https://{host}"),
@@ -119,12 +120,9 @@ impl fmt::Display for MirroredRegistry {
 /// all with the same options).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeOptions {
-    /// The registries to mirror, without duplicates, in the given order.
-    pub mirrors: Vec<MirroredRegistry>,
-    /// The absolute path of the CA certificate on the nodes.
-    pub ca_file: String,
-    /// Where Harbor keeps the mirrored images (default [`MirrorLayout::ProxyCache`]).
-    pub layout: MirrorLayout,
+    mirrors: Vec<MirroredRegistry>,
+    ca_file: String,
+    layout: MirrorLayout,
 }
 
 impl Default for NodeOptions {
@@ -142,7 +140,7 @@ impl Default for NodeOptions {
 
 impl NodeOptions {
     /// Options from text (the CLI's `--mirror` and `--ca-file`) with the default layout; an
-    /// empty `mirrors` keeps the defaults. Every problem is reported at once, with the paths `node.mirrors.N` and
+    /// empty `mirrors` keeps the defaults. Every problem is reported at once, with the paths `node.mirrors[N]` and
     /// `node.caFile`.
     pub fn new(mirrors: &[String], ca_file: Option<&str>) -> Result<Self> {
         let mut problems = Vec::new();
@@ -155,13 +153,14 @@ impl NodeOptions {
                         options.mirrors.push(registry)
                     }
                     Ok(_) => {}
-                    Err(message) => problems.push(Problem {
-                        kind: ProblemKind::OutOfRange,
-                        path: format!("node.mirrors.{index}"),
-                        position: None,
-                        message,
-                        hint: Some("write a registry host such as docker.io or quay.io".into()),
-                    }),
+                    Err(message) => problems.push(
+                        Diagnostic::new(
+                            DiagnosticKind::OutOfRange,
+                            Path::root().key("node").key("mirrors").index(index),
+                            message,
+                        )
+                        .with_hint("write a registry host such as docker.io or quay.io"),
+                    ),
                 }
             }
         }
@@ -169,20 +168,36 @@ impl NodeOptions {
             if path.starts_with('/') && !path.chars().any(char::is_control) {
                 options.ca_file = path.to_owned();
             } else {
-                problems.push(Problem {
-                    kind: ProblemKind::OutOfRange,
-                    path: "node.caFile".into(),
-                    position: None,
-                    message: "the CA file path is not an absolute path on one line".into(),
-                    hint: Some(format!("for example {DEFAULT_CA_FILE}")),
-                });
+                problems.push(
+                    Diagnostic::new(
+                        DiagnosticKind::OutOfRange,
+                        Path::root().key("node").key("caFile"),
+                        "the CA file path is not an absolute path on one line",
+                    )
+                    .with_hint(format!("for example {DEFAULT_CA_FILE}")),
+                );
             }
         }
         if problems.is_empty() {
             Ok(options)
         } else {
-            Err(Error::Invalid(Problems(problems)))
+            Err(Error::Invalid(Diagnostics::from_vec(problems)))
         }
+    }
+
+    /// The registries to mirror, without duplicates, in the given order.
+    pub fn mirrors(&self) -> &[MirroredRegistry] {
+        &self.mirrors
+    }
+
+    /// The absolute path of the CA certificate on the nodes.
+    pub fn ca_file(&self) -> &str {
+        &self.ca_file
+    }
+
+    /// Where Harbor keeps the mirrored images (default [`MirrorLayout::ProxyCache`]).
+    pub fn layout(&self) -> MirrorLayout {
+        self.layout
     }
 
     /// The same options with another layout.
@@ -225,8 +240,8 @@ mod tests {
             .problems()
             .unwrap()
             .iter()
-            .map(|p| p.path.clone())
+            .map(|p| p.path().clone())
             .collect();
-        assert_eq!(paths, ["node.mirrors.1", "node.caFile"]);
+        assert_eq!(paths, ["node.mirrors[1]", "node.caFile"]);
     }
 }

@@ -7,9 +7,9 @@ use std::str::FromStr;
 use super::MirroredRegistry;
 
 /// The Harbor project of the Palette layout.
-pub const PALETTE_PROJECT: &str = "spectro-images";
+pub(crate) const PALETTE_PROJECT: &str = "spectro-images";
 /// The robot account the nodes pull from [`PALETTE_PROJECT`] with (private project only).
-pub const PALETTE_ROBOT: &str = "edge-nodes";
+pub(crate) const PALETTE_ROBOT: &str = "edge-nodes";
 /// Harbor's default prefix of robot account names (`robot_name_prefix`).
 const ROBOT_PREFIX: &str = "robot$";
 
@@ -110,18 +110,18 @@ impl FromStr for MirrorLayout {
 }
 
 /// `robot$spectro-images+edge-nodes`: how Harbor names the nodes' robot.
-pub fn robot_user_name() -> String {
+pub(crate) fn robot_user_name() -> String {
     format!("{ROBOT_PREFIX}{PALETTE_PROJECT}+{PALETTE_ROBOT}")
 }
 
 /// The Harbor registry adapter a proxy-cache project of a registry reads through, and the URL
 /// that adapter expects (Harbor 2.15, chart 1.19.1's permitted proxy-cache types).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UpstreamEndpoint {
+pub(crate) struct UpstreamEndpoint {
     /// The adapter: `docker-hub`, `google-gcr`, `github-ghcr` or `docker-registry`.
-    pub provider: &'static str,
+    pub(crate) provider: &'static str,
     /// The URL Harbor's adapter talks to.
-    pub url: String,
+    pub(crate) url: String,
 }
 
 impl MirroredRegistry {
@@ -137,7 +137,7 @@ impl MirroredRegistry {
     /// adapter talks to `hub.docker.com`; GCR and GHCR have adapters of their own; Quay
     /// (chart 1.19.1 permits no `quay` proxy cache), registry.k8s.io and every other registry
     /// are a plain `docker-registry` at `https://<host>`.
-    pub fn upstream_endpoint(&self) -> UpstreamEndpoint {
+    pub(crate) fn upstream_endpoint(&self) -> UpstreamEndpoint {
         let (provider, url) = match self.as_str() {
             "docker.io" => ("docker-hub", "https://hub.docker.com".to_owned()),
             "gcr.io" => ("google-gcr", "https://gcr.io".to_owned()),
@@ -150,7 +150,7 @@ impl MirroredRegistry {
 
 /// Whether `name` is a Harbor project name and a repository path component:
 /// `[a-z0-9]+(?:[._-][a-z0-9]+)*`.
-pub fn is_harbor_name(name: &str) -> bool {
+pub(crate) fn is_harbor_name(name: &str) -> bool {
     let mut after_separator = true; // no separator first
     for c in name.chars() {
         match c {

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::error::{Problem, ProblemKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::path::Path;
 use crate::secret::SecretString;
 
 /// Macro values from every scope. Values are secrets: they never appear in errors or `Debug`.
@@ -174,7 +175,7 @@ pub(crate) fn resolve_string(
     text: &str,
     path: &str,
     macros: &Macros,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Diagnostic>,
 ) -> Resolution {
     if !text.contains("{{") {
         return Resolution::Unchanged;
@@ -203,29 +204,29 @@ pub(crate) fn resolve_string(
                 };
                 match found {
                     Some(secret) => value.push_str(secret.expose()),
-                    None => problems.push(Problem {
-                        kind: ProblemKind::UndefinedMacro,
-                        path: path.to_owned(),
-                        position: None,
-                        message: format!("macro `{written}` is not defined in {scopes}"),
-                        hint: Some(
-                            "define it in Palette, or pass it to harbor-edge with --macros FILE"
-                                .into(),
+                    None => problems.push(
+                        Diagnostic::new(
+                            DiagnosticKind::UndefinedMacro,
+                            Path::notation(path),
+                            format!("macro `{written}` is not defined in {scopes}"),
+                        )
+                        .with_hint(
+                            "define it in Palette, or pass it to harbor-edge with --macros FILE",
                         ),
-                    }),
+                    ),
                 }
             }
-            Piece::Malformed(text) => problems.push(Problem {
-                kind: ProblemKind::MalformedMacro,
-                path: path.to_owned(),
-                position: None,
-                message: format!("`{text}` is not a well-formed macro reference"),
-                hint: Some(
+            Piece::Malformed(text) => problems.push(
+                Diagnostic::new(
+                    DiagnosticKind::MalformedMacro,
+                    Path::notation(path),
+                    format!("`{text}` is not a well-formed macro reference"),
+                )
+                .with_hint(
                     "write `{{.spectro.macro.NAME}}` or `{{.spectro.system.NAME}}`; names hold \
-                     letters, digits, `_`, `-` and `.`"
-                        .into(),
+                     letters, digits, `_`, `-` and `.`",
                 ),
-            }),
+            ),
         }
     }
     Resolution::Replaced { value, whole }
@@ -243,7 +244,7 @@ mod tests {
         macros
     }
 
-    fn resolve(text: &str) -> (Option<(String, bool)>, Vec<Problem>) {
+    fn resolve(text: &str) -> (Option<(String, bool)>, Vec<Diagnostic>) {
         let mut problems = Vec::new();
         let result = match resolve_string(text, "p", &macros(), &mut problems) {
             Resolution::Unchanged => None,
@@ -273,6 +274,6 @@ mod tests {
     #[test]
     fn reports_malformed_references() {
         let (_, problems) = resolve("{{ .spectro.macro.a b }}");
-        assert_eq!(problems[0].kind, ProblemKind::MalformedMacro);
+        assert_eq!(problems[0].kind(), DiagnosticKind::MalformedMacro);
     }
 }
