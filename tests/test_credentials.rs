@@ -51,12 +51,12 @@ fn check_generated_with_openssl(vip: &str, node_ips: &[&str]) {
     assert_eq!(credentials.provenance.ca, Origin::Generated);
     assert_eq!(credentials.provenance.server_certificate, Origin::Generated);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ca.crt"), &tls.ca_certificate).unwrap();
-    std::fs::write(dir.path().join("tls.crt"), &tls.certificate_chain).unwrap();
-    std::fs::write(dir.path().join("tls.key"), tls.private_key.expose()).unwrap();
+    std::fs::write(dir.path().join("ca.crt"), tls.ca_certificate()).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), tls.certificate_chain()).unwrap();
+    std::fs::write(dir.path().join("tls.key"), tls.private_key().expose()).unwrap();
     std::fs::write(
         dir.path().join("ca.key"),
-        tls.ca_private_key.as_ref().unwrap().expose(),
+        tls.ca_private_key().as_ref().unwrap().expose(),
     )
     .unwrap();
 
@@ -137,12 +137,12 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_others() {
     let (a, b, c) = (run(7).unwrap(), run(7).unwrap(), run(8).unwrap());
     assert_eq!(a, b);
     assert_ne!(a.admin_password, c.admin_password);
-    assert_ne!(a.tls.ca_certificate, c.tls.ca_certificate);
-    assert_ne!(a.tls.private_key, c.tls.private_key);
+    assert_ne!(a.tls.ca_certificate(), c.tls.ca_certificate());
+    assert_ne!(a.tls.private_key(), c.tls.private_key());
 
     // The validity start defaults to 2025-01-01 and can be set.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("tls.crt"), &a.tls.certificate_chain).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), a.tls.certificate_chain()).unwrap();
     let start = openssl(
         dir.path(),
         &["x509", "-in", "tls.crt", "-noout", "-startdate"],
@@ -164,8 +164,8 @@ fn a_reproducible_reissue_gets_a_new_serial_number() {
     let second =
         Credentials::resolve(&new, Some(&existing), &mut Generator::reproducible(3, None)).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.crt"), &first.tls.certificate_chain).unwrap();
-    std::fs::write(dir.path().join("b.crt"), &second.tls.certificate_chain).unwrap();
+    std::fs::write(dir.path().join("a.crt"), first.tls.certificate_chain()).unwrap();
+    std::fs::write(dir.path().join("b.crt"), second.tls.certificate_chain()).unwrap();
     let serial = |file: &str| openssl(dir.path(), &["x509", "-in", file, "-noout", "-serial"]);
     assert_ne!(serial("a.crt"), serial("b.crt"));
 }
@@ -191,12 +191,12 @@ fn a_reproducible_rotated_ca_differs_from_the_original_and_from_the_last_rotatio
     };
     let second = rotate(&first);
     assert_eq!(second.provenance.ca, Origin::Rotated);
-    assert_ne!(second.tls.ca_certificate, first.tls.ca_certificate);
-    assert_ne!(second.tls.private_key, first.tls.private_key);
+    assert_ne!(second.tls.ca_certificate(), first.tls.ca_certificate());
+    assert_ne!(second.tls.private_key(), first.tls.private_key());
     // Under the same seed, each rotation derives from what it replaces: never a repeat.
     let third = rotate(&second);
-    assert_ne!(third.tls.ca_certificate, second.tls.ca_certificate);
-    assert_ne!(third.tls.ca_certificate, first.tls.ca_certificate);
+    assert_ne!(third.tls.ca_certificate(), second.tls.ca_certificate());
+    assert_ne!(third.tls.ca_certificate(), first.tls.ca_certificate());
     // Nothing else changed.
     assert_eq!(third.admin_password, first.admin_password);
     assert_eq!(third.internal, first.internal);
@@ -226,9 +226,9 @@ fn assert_clean(text: &str, secrets: &[String]) {
 fn no_password_or_key_in_debug_display_or_errors() {
     let config = with_password(config("10.10.1.5", &[]), PASSWORD_SENTINEL);
     let credentials = resolve(&config).unwrap();
-    let mut secrets = key_body_lines(credentials.tls.private_key.expose());
+    let mut secrets = key_body_lines(credentials.tls.private_key().expose());
     secrets.extend(key_body_lines(
-        credentials.tls.ca_private_key.as_ref().unwrap().expose(),
+        credentials.tls.ca_private_key().as_ref().unwrap().expose(),
     ));
     assert_clean(&format!("{credentials:?} {config:?}"), &secrets);
     assert_clean(&format!("{:#?}", credentials.tls), &secrets);
@@ -248,7 +248,7 @@ fn no_password_or_key_in_debug_display_or_errors() {
 
     // Errors about a key never quote it: a wrong key, a broken key, a key as certificate.
     let (cert, _) = Fixture::fitting().build();
-    let key = credentials.tls.private_key.expose();
+    let key = credentials.tls.private_key().expose();
     let broken = key.replacen("MI", "XX", 1);
     let errors = [
         resolve(&with_certs(config.clone(), &cert, key, None)).unwrap_err(),
@@ -276,4 +276,74 @@ fn no_password_or_key_in_debug_display_or_errors() {
     // The reproducible generator does not show its seed.
     let generator = Generator::reproducible(987_654_321, None);
     assert!(!format!("{generator:?}").contains("987654321"));
+}
+
+/// Parts given by hand are checked: they must fit together as `resolve` makes them.
+#[test]
+fn tls_material_by_hand_takes_only_parts_that_fit_together() {
+    use harbor_edge::{CredentialErrorKind, TlsMaterial};
+    let config = config("10.10.1.5", &[]);
+    let one = Credentials::resolve(&config, None, &mut Generator::reproducible(1, None)).unwrap();
+    let two = Credentials::resolve(&config, None, &mut Generator::reproducible(2, None)).unwrap();
+    let (a, b) = (&one.tls, &two.tls);
+    let build = |chain: &str, key: &harbor_edge::SecretString, ca: &str, ca_key| {
+        TlsMaterial::new(chain, key.clone(), ca, ca_key)
+    };
+
+    let same = build(
+        a.certificate_chain(),
+        a.private_key(),
+        a.ca_certificate(),
+        a.ca_private_key().cloned(),
+    )
+    .expect("the parts resolve made");
+    assert_eq!(&same, a);
+    assert!(
+        same.clone()
+            .without_ca_private_key()
+            .ca_private_key()
+            .is_none()
+    );
+
+    let kind = |result: Result<TlsMaterial, Error>| result.unwrap_err().credential_kind();
+    // Another certificate's key.
+    assert_eq!(
+        kind(build(
+            a.certificate_chain(),
+            b.private_key(),
+            a.ca_certificate(),
+            None
+        )),
+        Some(CredentialErrorKind::KeyMismatch)
+    );
+    // A CA that did not sign the certificate.
+    assert!(
+        build(
+            a.certificate_chain(),
+            a.private_key(),
+            b.ca_certificate(),
+            None
+        )
+        .is_err()
+    );
+    // Another CA's key.
+    assert_eq!(
+        kind(build(
+            a.certificate_chain(),
+            a.private_key(),
+            a.ca_certificate(),
+            b.ca_private_key().cloned()
+        )),
+        Some(CredentialErrorKind::KeyMismatch)
+    );
+    // Text that is no PEM.
+    assert!(
+        build(
+            "not a certificate",
+            a.private_key(),
+            a.ca_certificate(),
+            None
+        )
+        .is_err()
+    );
 }

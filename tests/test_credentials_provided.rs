@@ -33,14 +33,14 @@ fn a_fitting_provided_certificate_is_used_unchanged() {
     let (cert, key) = Fixture::fitting().build();
     let credentials = resolve(&with_certs(config("10.10.1.5", &[]), &cert, &key, None)).unwrap();
     assert_eq!(credentials.provenance.server_certificate, Origin::Provided);
-    assert_eq!(credentials.tls.certificate_chain, cert);
-    assert_eq!(credentials.tls.private_key.expose(), key);
+    assert_eq!(credentials.tls.certificate_chain(), cert);
+    assert_eq!(credentials.tls.private_key().expose(), key);
     // Without `ca`, the root that ends the chain is published as ca.crt.
     assert_eq!(
-        credentials.tls.ca_certificate,
+        credentials.tls.ca_certificate(),
         support::TestCa::shared().cert
     );
-    assert_eq!(credentials.tls.ca_private_key, None);
+    assert_eq!(credentials.tls.ca_private_key(), None);
     assert!(credentials.warnings.is_empty());
 }
 
@@ -49,12 +49,12 @@ fn the_last_certificate_of_a_provided_chain_becomes_ca_crt() {
     let (leaf, key, ca) = Fixture::fitting().build_with_ca();
     let chain = format!("{leaf}{ca}");
     let credentials = resolve(&with_certs(config("10.10.1.5", &[]), &chain, &key, None)).unwrap();
-    assert_eq!(credentials.tls.certificate_chain, chain);
-    assert_eq!(credentials.tls.ca_certificate, ca);
+    assert_eq!(credentials.tls.certificate_chain(), chain);
+    assert_eq!(credentials.tls.ca_certificate(), ca);
 
     // With `ca` given, the leaf alone is accepted and `ca` is published as is.
     let config = with_certs(config("10.10.1.5", &[]), &leaf, &key, Some(&ca));
-    assert_eq!(resolve(&config).unwrap().tls.ca_certificate, ca);
+    assert_eq!(resolve(&config).unwrap().tls.ca_certificate(), ca);
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn a_provided_sec1_key_and_a_given_ca_are_accepted() {
     let key = support::TestKey::new("fixture").sec1_pem();
     let config = with_certs(config("10.10.1.5", &[]), &cert, &key, Some(&ca));
     let credentials = resolve(&config).unwrap();
-    assert_eq!(credentials.tls.ca_certificate, ca);
+    assert_eq!(credentials.tls.ca_certificate(), ca);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn a_ca_that_did_not_issue_the_certificate_is_rejected() {
         config("10.10.1.5", &[]),
         &cert,
         &key,
-        Some(&other.tls.ca_certificate),
+        Some(other.tls.ca_certificate()),
     );
     assert_eq!(
         credential_error(resolve(&config)),

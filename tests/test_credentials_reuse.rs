@@ -48,9 +48,12 @@ fn a_changed_vip_reissues_the_server_certificate_from_the_same_ca() {
     let new = config("10.10.2.9", &[]);
     let second = Credentials::resolve(&new, Some(&existing), &mut Generator::system()).unwrap();
     assert_eq!(second.admin_password, first.admin_password);
-    assert_eq!(second.tls.ca_certificate, first.tls.ca_certificate);
-    assert_eq!(second.tls.ca_private_key, first.tls.ca_private_key);
-    assert_ne!(second.tls.certificate_chain, first.tls.certificate_chain);
+    assert_eq!(second.tls.ca_certificate(), first.tls.ca_certificate());
+    assert_eq!(second.tls.ca_private_key(), first.tls.ca_private_key());
+    assert_ne!(
+        second.tls.certificate_chain(),
+        first.tls.certificate_chain()
+    );
     assert_eq!(second.provenance.ca, Origin::Reused);
     assert_eq!(second.provenance.server_certificate, Origin::Reissued);
     assert_eq!(
@@ -66,9 +69,13 @@ fn a_changed_vip_reissues_the_server_certificate_from_the_same_ca() {
 
     // The reissued certificate carries the new VIP and chains to the old CA.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ca.crt"), &first.tls.ca_certificate).unwrap();
-    std::fs::write(dir.path().join("tls.crt"), &second.tls.certificate_chain).unwrap();
-    std::fs::write(dir.path().join("tls.key"), second.tls.private_key.expose()).unwrap();
+    std::fs::write(dir.path().join("ca.crt"), first.tls.ca_certificate()).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), second.tls.certificate_chain()).unwrap();
+    std::fs::write(
+        dir.path().join("tls.key"),
+        second.tls.private_key().expose(),
+    )
+    .unwrap();
     openssl(dir.path(), &["verify", "-CAfile", "ca.crt", "tls.crt"]);
     let sans = openssl(
         dir.path(),
@@ -112,14 +119,14 @@ fn an_expiring_certificate_of_an_expiring_ca_needs_a_rotation() {
     .unwrap();
     assert_eq!(rotated.provenance.ca, Origin::Rotated);
     assert_eq!(rotated.provenance.reissue_reasons, [ReissueReason::Rotated]);
-    assert_ne!(rotated.tls.ca_certificate, first.tls.ca_certificate);
+    assert_ne!(rotated.tls.ca_certificate(), first.tls.ca_certificate());
 }
 
 #[test]
 fn without_the_ca_key_a_misfit_certificate_needs_a_rotation() {
     let old = config("10.10.1.5", &[]);
     let mut first = resolve(&old).unwrap();
-    first.tls.ca_private_key = None;
+    first.tls = first.tls.without_ca_private_key();
     let existing = ExistingSecrets::from_yaml_str(&secrets_yaml(&old, &first)).unwrap();
     let new = config("10.10.2.9", &[]);
     let error = Credentials::resolve(&new, Some(&existing), &mut Generator::system()).unwrap_err();

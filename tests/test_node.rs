@@ -358,7 +358,7 @@ fn the_ca_file_holds_the_ca_certificate_only() {
         .find(|object| object.kind() == ObjectKind::CaCertificate)
         .unwrap();
     assert_eq!(ca.file_name(), "ca.crt");
-    assert_eq!(ca.text(), credentials.tls.ca_certificate);
+    assert_eq!(ca.text(), credentials.tls.ca_certificate());
     assert!(!ca.text().contains("PRIVATE KEY"));
 }
 

@@ -395,16 +395,16 @@ proptest! {
         for (documents, _) in render_both(&config, &credentials) {
             assert_eq!(
                 common::secret_value(&documents, "harbor-tls", "tls.crt"),
-                tls.certificate_chain
+                tls.certificate_chain()
             );
             assert_eq!(
                 common::secret_value(&documents, "harbor-tls", "tls.key"),
-                tls.private_key.expose()
+                tls.private_key().expose()
             );
-            assert_eq!(common::secret_value(&documents, "harbor-tls", "ca.crt"), tls.ca_certificate);
+            assert_eq!(common::secret_value(&documents, "harbor-tls", "ca.crt"), tls.ca_certificate());
             assert_eq!(
                 common::secret_value(&documents, "harbor-ca", "ca.key"),
-                tls.ca_private_key.as_ref().expect("generated CA key").expose()
+                tls.ca_private_key().as_ref().expect("generated CA key").expose()
             );
             assert_password(&[(documents, Value::Null)], credentials.admin_password.expose());
         }

@@ -146,7 +146,7 @@ fn tls_comes_from_the_harbor_tls_secret_and_the_ca_download_from_a_secret_withou
     assert_eq!(keys, ["ca.crt"]);
     assert_eq!(
         secret_value(&documents, "harbor-ca-download", "ca.crt"),
-        common::CA
+        common::seeded().tls.ca_certificate()
     );
 }
 
@@ -247,20 +247,26 @@ fn secrets_hold_the_credentials_under_the_documented_keys() {
     assert_eq!(tls["metadata"]["namespace"], "harbor");
     assert_eq!(
         secret_value(&documents, "harbor-tls", "tls.crt"),
-        common::CERT
+        common::seeded().tls.certificate_chain()
     );
     assert_eq!(
         secret_value(&documents, "harbor-tls", "tls.key"),
-        common::KEY
+        common::seeded().tls.private_key().expose()
     );
-    assert_eq!(secret_value(&documents, "harbor-tls", "ca.crt"), common::CA);
+    assert_eq!(
+        secret_value(&documents, "harbor-tls", "ca.crt"),
+        common::seeded().tls.ca_certificate()
+    );
     // The CA key lives apart, in the cluster's namespace (SPEC 4.2).
     let ca = find(&documents, "Secret", "harbor-ca");
     assert_eq!(ca["metadata"]["namespace"], "cluster-edge-01");
-    assert_eq!(secret_value(&documents, "harbor-ca", "ca.crt"), common::CA);
+    assert_eq!(
+        secret_value(&documents, "harbor-ca", "ca.crt"),
+        common::seeded().tls.ca_certificate()
+    );
     assert_eq!(
         secret_value(&documents, "harbor-ca", "ca.key"),
-        common::CA_KEY
+        common::seeded().tls.ca_private_key().unwrap().expose()
     );
 
     let admin = find(&documents, "Secret", "harbor-admin-password");
@@ -283,9 +289,15 @@ fn secrets_hold_the_credentials_under_the_documented_keys() {
 
 #[test]
 fn tls_secret_never_holds_the_ca_key_and_harbor_ca_only_when_it_is_known() {
-    for ca_key in [Some(common::CA_KEY), None] {
+    for keep_ca_key in [true, false] {
         let mut credentials = common::credentials();
-        credentials.tls.ca_private_key = ca_key.map(Into::into);
+        if !keep_ca_key {
+            credentials.tls = credentials.tls.clone().without_ca_private_key();
+        }
+        let ca_key = credentials
+            .tls
+            .ca_private_key()
+            .map(|key| key.expose().to_owned());
         let bundle = render(&common::minimal_config(), &credentials, Target::K3s);
         let documents = documents(&bundle.to_yaml());
         let data = find(&documents, "Secret", "harbor-tls")["data"]
@@ -343,11 +355,9 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
             &macros,
         );
         assert_eq!(config.storage().storage_class(), Some(hostile.as_str()));
-        let mut credentials = common::credentials_with_password(&hostile);
-        credentials.tls.certificate_chain = format!("{hostile}cert");
-        credentials.tls.private_key = format!("{hostile}key").into();
-        credentials.tls.ca_certificate = format!("{hostile}ca");
-        credentials.tls.ca_private_key = Some(format!("{hostile}ca-key").into());
+        let credentials = common::credentials_with_password(&hostile);
+        // The TLS material is checked PEM (TlsMaterial::new): no hostile text reaches it.
+        let tls = credentials.tls.clone();
 
         for target in Target::CLUSTER {
             let bundle = render(&config, &credentials, target);
@@ -363,14 +373,14 @@ fn hostile_strings_round_trip_exactly_without_adding_documents() {
                 hostile
             );
             assert_eq!(secret("registry-info", "SPECTRO_USER_PASSWORD"), hostile);
-            assert_eq!(secret("harbor-tls", "tls.crt"), format!("{hostile}cert"));
-            assert_eq!(secret("harbor-tls", "tls.key"), format!("{hostile}key"));
-            assert_eq!(secret("harbor-tls", "ca.crt"), format!("{hostile}ca"));
-            assert_eq!(secret("harbor-ca", "ca.key"), format!("{hostile}ca-key"));
+            assert_eq!(secret("harbor-tls", "tls.crt"), tls.certificate_chain());
+            assert_eq!(secret("harbor-tls", "tls.key"), tls.private_key().expose());
+            assert_eq!(secret("harbor-tls", "ca.crt"), tls.ca_certificate());
             assert_eq!(
-                secret("harbor-ca-download", "ca.crt"),
-                format!("{hostile}ca")
+                secret("harbor-ca", "ca.key"),
+                tls.ca_private_key().unwrap().expose()
             );
+            assert_eq!(secret("harbor-ca-download", "ca.crt"), tls.ca_certificate());
             let values = values_of(&bundle);
             for claim in [
                 "registry",

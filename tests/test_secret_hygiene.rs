@@ -24,6 +24,18 @@ fn assert_clean(what: &str, text: &str) {
     );
 }
 
+/// The first line of a PEM block's base64 body: what a leak of the key would show.
+fn pem_body(pem: &str) -> String {
+    pem.lines()
+        .find(|line| !line.starts_with("-----"))
+        .expect("a PEM body")
+        .to_owned()
+}
+
+fn assert_lacks(what: &str, text: &str, secret: &str) {
+    assert!(!text.contains(secret), "{what} shows a private key: {text}");
+}
+
 fn assert_error_clean(what: &str, error: &Error) {
     assert_clean(what, &format!("{error}\n{error:#}\n{error:?}\n{error:#?}"));
 }
@@ -95,7 +107,7 @@ fn credential_errors_never_show_the_provided_key() {
     for key in keys {
         let text = format!(
             "harbor-config:\n  auth:\n    certs:\n      cert: {}\n      key: {}\ncluster: {{uid: edge-01, vip: 10.10.1.5}}\n",
-            serde_json::to_string(&generated.tls.certificate_chain).expect("json"),
+            serde_json::to_string(&generated.tls.certificate_chain()).expect("json"),
             serde_json::to_string(&key).expect("json"),
         );
         let result = PackInput::from_yaml_str(&text)
@@ -157,15 +169,18 @@ const DISHONEST: &[(&str, &str)] = &[
 
 #[test]
 fn template_and_self_check_errors_never_show_a_secret() {
-    let mut credentials = common::credentials_with_password(SENTINEL);
-    credentials.tls.private_key = format!("-----BEGIN PRIVATE KEY-----\n{SENTINEL}\n").into();
+    let credentials = common::credentials_with_password(SENTINEL);
+    let key_body = pem_body(credentials.tls.private_key().expose());
     for (name, text) in DISHONEST {
         let dir = override_dir(name, text);
         let result = Renderer::from_dir(dir.path()).and_then(|renderer| {
             renderer.render(&common::minimal_config(), &credentials, Target::K3s)
         });
         match result {
-            Err(error) => assert_error_clean(text, &error),
+            Err(error) => {
+                assert_error_clean(text, &error);
+                assert_lacks(text, &format!("{error}\n{error:#}\n{error:?}"), &key_body);
+            }
             Ok(_) => panic!("{text}: a dishonest template must fail"),
         }
     }
@@ -173,11 +188,21 @@ fn template_and_self_check_errors_never_show_a_secret() {
 
 #[test]
 fn debug_of_credentials_bundles_and_inputs_never_shows_a_secret() {
-    let mut credentials = common::credentials_with_password(SENTINEL);
-    credentials.tls.private_key = format!("-----BEGIN PRIVATE KEY-----\n{SENTINEL}\n").into();
-    credentials.tls.ca_private_key = Some(SENTINEL.into());
+    let credentials = common::credentials_with_password(SENTINEL);
     let bundle = common::render(&common::minimal_config(), &credentials, Target::Helm);
     assert_clean("credentials", &format!("{credentials:?} {credentials:#?}"));
+    for key in [
+        credentials.tls.private_key(),
+        credentials.tls.ca_private_key().expect("the seeded CA key"),
+    ] {
+        let body = pem_body(key.expose());
+        assert_lacks(
+            "credentials",
+            &format!("{credentials:?} {credentials:#?}"),
+            &body,
+        );
+        assert_lacks("bundle", &format!("{bundle:?} {bundle:#?}"), &body);
+    }
     assert_clean("bundle", &format!("{bundle:?} {bundle:#?}"));
     for object in bundle.objects() {
         assert_clean("object", &format!("{object:?}"));
@@ -514,8 +539,8 @@ fn defaults_credentials_and_validate_never_list_a_private_key() {
     )
     .expect("credentials");
     let tls = &generated.tls;
-    let key = tls.private_key.expose();
-    let ca_key = tls.ca_private_key.as_ref().expect("a CA key").expose();
+    let key = tls.private_key().expose();
+    let ca_key = tls.ca_private_key().as_ref().expect("a CA key").expose();
     let mut traces = key_traces(key);
     traces.extend(key_traces(ca_key));
     let dir = tempfile::tempdir().expect("tempdir");
@@ -527,14 +552,10 @@ fn defaults_credentials_and_validate_never_list_a_private_key() {
     let json = |text: &str| serde_json::to_string(text).expect("json");
     // Every field that takes a certificate, given a key instead; and the proper pair.
     let certs = [
-        (key, key, Some(tls.ca_certificate.as_str())),
-        (tls.certificate_chain.as_str(), key, Some(ca_key)),
+        (key, key, Some(tls.ca_certificate())),
+        (tls.certificate_chain(), key, Some(ca_key)),
         (ca_key, key, Some(ca_key)),
-        (
-            tls.certificate_chain.as_str(),
-            key,
-            Some(tls.ca_certificate.as_str()),
-        ),
+        (tls.certificate_chain(), key, Some(tls.ca_certificate())),
     ];
     for (index, (cert, key, ca)) in certs.iter().enumerate() {
         let mut text = format!(

@@ -369,10 +369,10 @@ fn judge(case: &Case, mode: &str, result: Result<Credentials, Error>, expect: Ex
 /// `openssl verify` with the CA, the chain, the host name, the VIP and the server purpose.
 fn openssl_accepts(label: &str, credentials: &Credentials) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("ca.crt"), &credentials.tls.ca_certificate).unwrap();
+    std::fs::write(dir.path().join("ca.crt"), credentials.tls.ca_certificate()).unwrap();
     std::fs::write(
         dir.path().join("tls.crt"),
-        &credentials.tls.certificate_chain,
+        credentials.tls.certificate_chain(),
     )
     .unwrap();
     let output = Command::new("openssl")
@@ -658,19 +658,19 @@ fn a_reissue_from_a_rotation_passes_openssl_and_keeps_the_ca() {
     .unwrap();
     assert_eq!(credentials.provenance.server_certificate, Origin::Rotated);
     assert_eq!(credentials.provenance.ca, Origin::Reused);
-    assert_ne!(credentials.tls.certificate_chain, fitting_case.cert);
-    assert_eq!(credentials.tls.ca_certificate, TestCa::shared().cert);
+    assert_ne!(credentials.tls.certificate_chain(), fitting_case.cert);
+    assert_eq!(credentials.tls.ca_certificate(), TestCa::shared().cert);
     openssl_accepts("rotated server certificate", &credentials);
     // openssl agrees that the new certificate is the new key's.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("tls.crt"),
-        &credentials.tls.certificate_chain,
+        credentials.tls.certificate_chain(),
     )
     .unwrap();
     std::fs::write(
         dir.path().join("tls.key"),
-        credentials.tls.private_key.expose(),
+        credentials.tls.private_key().expose(),
     )
     .unwrap();
     assert_eq!(

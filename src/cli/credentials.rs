@@ -316,14 +316,14 @@ impl CredentialsCommand {
                 value: shown(show, Some(&credentials.robot_secret)),
             },
             certificates: Certificates {
-                ca: CertificateSummary::from_pem(&credentials.tls.ca_certificate)?,
-                tls: CertificateSummary::from_pem(&credentials.tls.certificate_chain)?,
+                ca: CertificateSummary::from_pem(credentials.tls.ca_certificate())?,
+                tls: CertificateSummary::from_pem(credentials.tls.certificate_chain())?,
             },
-            ca_crt: &credentials.tls.ca_certificate,
-            tls_crt: &credentials.tls.certificate_chain,
+            ca_crt: credentials.tls.ca_certificate(),
+            tls_crt: credentials.tls.certificate_chain(),
             admin_password: shown(show, Some(&credentials.admin_password)),
-            tls_key: shown(show, Some(&credentials.tls.private_key)),
-            ca_key: shown(show, credentials.tls.ca_private_key.as_ref()),
+            tls_key: shown(show, Some(credentials.tls.private_key())),
+            ca_key: shown(show, credentials.tls.ca_private_key()),
         };
         // With --show-secrets the text holds them: overwritten once printed.
         let text = serde_yaml::to_string(&report)

@@ -41,7 +41,7 @@
 //! let credentials = Credentials::resolve(&config, None, &mut generator)?;
 //! assert_eq!(credentials.admin_password.char_count(), 24);
 //! assert_eq!(credentials.provenance.server_certificate, Origin::Generated);
-//! assert!(credentials.tls.ca_private_key.is_some());
+//! assert!(credentials.tls.ca_private_key().is_some());
 //! let secret_key = credentials.internal.get(InternalCredential::SecretKey);
 //! assert_eq!(secret_key.expose().len(), 16);
 //! assert_eq!(
@@ -113,20 +113,92 @@ pub struct Credentials {
 }
 
 /// The TLS material: the content of `harbor-tls` (`tls.crt`, `tls.key`, `ca.crt`) and of
-/// `harbor-ca` (`ca.crt`, `ca.key`).
+/// `harbor-ca` (`ca.crt`, `ca.key`). The parts always fit together: the key is the server
+/// certificate's, the chain leads to a CA of `ca.crt`, and `ca.key` (when present) belongs to
+/// that CA. [`Credentials::resolve`] makes one (and checks it against the cluster too);
+/// [`TlsMaterial::new`] checks parts given by hand.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsMaterial {
+    pub(crate) certificate_chain: String,
+    pub(crate) private_key: SecretString,
+    pub(crate) ca_certificate: String,
+    pub(crate) ca_private_key: Option<SecretString>,
+}
+
+impl TlsMaterial {
+    /// Checks and takes the parts: each PEM reads, keys are strong enough (RSA >= 2048 bits,
+    /// ECDSA P-256 or P-384), `private_key` belongs to the first certificate of
+    /// `certificate_chain`, the chain is signed up to a CA of `ca_certificate`, and
+    /// `ca_private_key` (a P-256 key, as harbor-edge signs with) belongs to that CA. Whether the
+    /// certificate names this cluster's host and VIP, and its validity, are the cluster's
+    /// questions: [`Credentials::resolve`] and `validate` ask them. A problem is
+    /// [`Error::Credentials`](crate::Error::Credentials) naming the part.
+    pub fn new(
+        certificate_chain: &str,
+        private_key: SecretString,
+        ca_certificate: &str,
+        ca_private_key: Option<SecretString>,
+    ) -> crate::Result<Self> {
+        let places = trust::Places {
+            cert: "tls.crt",
+            key: "tls.key",
+            ca: "ca.crt",
+        };
+        let tls = trust::read_server_tls(
+            certificate_chain,
+            private_key.expose(),
+            Some(ca_certificate),
+            places,
+        )?;
+        if tls.key.public_key() != &tls.chain.leaf.public_key {
+            return Err(crate::Error::credentials(
+                crate::CredentialErrorKind::KeyMismatch,
+                places.key,
+                "is not the private key of the server certificate in tls.crt (their public keys \
+                 differ)",
+            ));
+        }
+        if let Some(ca_key) = &ca_private_key {
+            trust::read_ca_key(ca_key.expose(), "ca.key", &tls.ca)?;
+        }
+        Ok(Self {
+            certificate_chain: certificate_chain.to_owned(),
+            private_key,
+            ca_certificate: ca_certificate.to_owned(),
+            ca_private_key,
+        })
+    }
+
     /// `tls.crt`: the server certificate, then its chain, PEM.
-    pub certificate_chain: String,
+    pub fn certificate_chain(&self) -> &str {
+        &self.certificate_chain
+    }
+
     /// `tls.key`: the server certificate's private key, PEM.
-    pub private_key: SecretString,
+    pub fn private_key(&self) -> &SecretString {
+        &self.private_key
+    }
+
     /// `ca.crt`: the CA certificate that signed the server certificate, PEM.
-    pub ca_certificate: String,
+    pub fn ca_certificate(&self) -> &str {
+        &self.ca_certificate
+    }
+
     /// `ca.key`: the CA's private key, PEM, when known (harbor-edge made the CA). Rendered
     /// into Secret `harbor-ca` of `cluster-<uid>`, which no pod mounts (SPEC 4.2), so a later
     /// run can reissue the server certificate from the same CA (the nodes trust that CA)
     /// instead of rotating it. Never in `harbor-tls`.
-    pub ca_private_key: Option<SecretString>,
+    pub fn ca_private_key(&self) -> Option<&SecretString> {
+        self.ca_private_key.as_ref()
+    }
+
+    /// The same material without the CA's private key: a render then writes no `harbor-ca`
+    /// Secret, and a later run cannot reissue the server certificate from this CA.
+    #[must_use]
+    pub fn without_ca_private_key(mut self) -> Self {
+        self.ca_private_key = None;
+        self
+    }
 }
 
 /// Where one credential came from.

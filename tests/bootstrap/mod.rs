@@ -101,14 +101,14 @@ fn prepare() -> Result<Setup, String> {
         .expect("credentials");
     let other = Credentials::resolve(&config, None, &mut Generator::reproducible(12, None))
         .expect("credentials");
-    assert_ne!(cluster.tls.ca_certificate, other.tls.ca_certificate);
+    assert_ne!(cluster.tls.ca_certificate(), other.tls.ca_certificate());
     Ok(Setup {
         python,
         api_doc,
-        ca: cluster.tls.ca_certificate.clone(),
-        server_chain: cluster.tls.certificate_chain.clone(),
-        server_key: cluster.tls.private_key.expose().to_owned(),
-        other_ca: other.tls.ca_certificate.clone(),
+        ca: cluster.tls.ca_certificate().to_owned(),
+        server_chain: cluster.tls.certificate_chain().to_owned(),
+        server_key: cluster.tls.private_key().expose().to_owned(),
+        other_ca: other.tls.ca_certificate().to_owned(),
         admin_password: cluster.admin_password.expose().to_owned(),
         robot_secret: cluster.robot_secret.expose().to_owned(),
         config,

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use harbor_edge::credentials::{
     Credentials, ExistingSecrets, Generator, InternalCredential, Origin, Provenance,
-    SECRET_VALUES_SECRET, TlsMaterial,
+    SECRET_VALUES_SECRET,
 };
 use harbor_edge::render::{Renderer, Target};
 use harbor_edge::{Bundle, Config, Macros, ObjectKind, PackInput};
@@ -68,11 +68,6 @@ pub fn minimal_config() -> Config {
     config("harbor-config: {}\ncluster: {uid: edge-01, vip: 10.10.1.5}\n")
 }
 
-pub const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUSERVER\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCHAIN\n-----END CERTIFICATE-----\n";
-pub const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgKEY\n-----END PRIVATE KEY-----\n";
-pub const CA: &str =
-    "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUCA==\n-----END CERTIFICATE-----\n";
-pub const CA_KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCAKEY\n-----END PRIVATE KEY-----\n";
 pub const PASSWORD: &str = "Harbor-Edge-Passw0rd";
 
 /// The seed of [`seeded`].
@@ -131,8 +126,7 @@ pub fn internal_existing() -> &'static ExistingSecrets {
     })
 }
 
-/// Fixed dummy credentials (PEM-looking text; rendering does not parse it), with Harbor's
-/// internal credentials from [`seeded`].
+/// The [`seeded`] credentials with the password [`PASSWORD`], as provided.
 pub fn credentials() -> Credentials {
     credentials_with_password(PASSWORD)
 }
@@ -141,12 +135,7 @@ pub fn credentials() -> Credentials {
 pub fn credentials_with_password(password: &str) -> Credentials {
     Credentials {
         admin_password: password.into(),
-        tls: TlsMaterial {
-            certificate_chain: CERT.into(),
-            private_key: KEY.into(),
-            ca_certificate: CA.into(),
-            ca_private_key: Some(CA_KEY.into()),
-        },
+        tls: seeded().tls.clone(),
         internal: seeded().internal.clone(),
         warnings: Vec::new(),
         robot_secret: seeded().robot_secret.clone(),

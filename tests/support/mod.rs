@@ -278,12 +278,12 @@ pub fn secrets_yaml_with(config: &Config, credentials: &Credentials, ca_key_in: 
     let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
     let tls = &credentials.tls;
     let mut tls_data = vec![
-        ("ca.crt", b64(&tls.ca_certificate)),
-        ("tls.crt", b64(&tls.certificate_chain)),
-        ("tls.key", b64(tls.private_key.expose())),
+        ("ca.crt", b64(tls.ca_certificate())),
+        ("tls.crt", b64(tls.certificate_chain())),
+        ("tls.key", b64(tls.private_key().expose())),
     ];
     let mut ca = Vec::new();
-    if let Some(ca_key) = &tls.ca_private_key {
+    if let Some(ca_key) = &tls.ca_private_key() {
         match ca_key_in {
             CaKeyIn::TlsSecret => tls_data.insert(1, ("ca.key", b64(ca_key.expose()))),
             CaKeyIn::CaSecret => ca.push(secret_doc(
@@ -291,7 +291,7 @@ pub fn secrets_yaml_with(config: &Config, credentials: &Credentials, ca_key_in: 
                 "harbor-ca",
                 "Opaque",
                 &[
-                    ("ca.crt", b64(&tls.ca_certificate)),
+                    ("ca.crt", b64(tls.ca_certificate())),
                     ("ca.key", b64(ca_key.expose())),
                 ],
             )),
