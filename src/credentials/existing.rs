@@ -3,13 +3,12 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde::Deserialize;
-use serde_yaml::Value;
 use zeroize::Zeroizing;
 
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::path::Path;
 use crate::secret::SecretString;
+use crate::yaml::{Node, ReadLimits, Reader};
 
 /// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -21,6 +20,9 @@ const STREAM_NAME: &str = "existing secrets";
 /// Secret, `secrets["harbor/harbor-tls"].data["tls.crt"]` one of its values (from `data` or
 /// `stringData`).
 pub(crate) const SECRETS: &str = "secrets";
+
+/// Deepest nesting read: a `List` of Secrets needs 4 levels.
+const MAX_DEPTH: usize = 64;
 
 /// How many documents a source remembers for the warning that names what it held.
 const REMEMBERED: usize = 12;
@@ -149,16 +151,22 @@ impl ExistingSecrets {
             documents: Vec::new(),
             count: 0,
         });
-        for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            // Deserializing into a Value cannot fail on types, only on syntax; the parser's
-            // own message is not repeated because it may quote the text around the fault.
-            let value = Value::deserialize(document).map_err(|error| {
-                let place = error.location().map_or_else(String::new, |location| {
-                    format!(" at line {}:{}", location.line(), location.column())
-                });
-                at(format!("document {} is not valid YAML{place}", index + 1))
+        let mut reader = Reader::new(text, ReadLimits::for_text(text, MAX_DEPTH));
+        for index in 1.. {
+            // The reader's message never quotes the text.
+            let document = reader.next_document().map_err(|error| {
+                let place = error.position();
+                at(format!(
+                    "document {index} is not valid YAML at line {place} ({})",
+                    error.message()
+                ))
             })?;
-            self.add_document(&value, index + 1)?;
+            let Some(mut document) = document else {
+                break;
+            };
+            let added = self.add_document(&document.root, index);
+            document.root.wipe();
+            added?;
         }
         Ok(())
     }
@@ -228,11 +236,11 @@ impl ExistingSecrets {
             .filter(move |secret| secret.name == name)
     }
 
-    fn add_document(&mut self, value: &Value, document: usize) -> Result<()> {
+    fn add_document(&mut self, value: &Node, document: usize) -> Result<()> {
         if value.is_null() {
             return Ok(());
         }
-        let Some(kind) = value.get("kind").and_then(Value::as_str) else {
+        let Some(kind) = value.get("kind").and_then(Node::as_str) else {
             // Documents without a kind are not Secrets (a values file, say).
             self.remember("a document without a kind (not a Kubernetes object)".to_owned());
             return Ok(());
@@ -240,9 +248,9 @@ impl ExistingSecrets {
         match kind {
             "Secret" => self.add_secret(value, document),
             "List" | "SecretList" => {
-                let items = value.get("items").and_then(Value::as_sequence);
+                let items = value.get("items").and_then(Node::as_sequence);
                 for item in items.into_iter().flatten() {
-                    match item.get("kind").and_then(Value::as_str) {
+                    match item.get("kind").and_then(Node::as_str) {
                         Some("Secret") => self.add_secret(item, document)?,
                         other => self.remember(describe(item, other.unwrap_or("object"))),
                     }
@@ -256,11 +264,11 @@ impl ExistingSecrets {
         }
     }
 
-    fn add_secret(&mut self, value: &Value, document: usize) -> Result<()> {
+    fn add_secret(&mut self, value: &Node, document: usize) -> Result<()> {
         let metadata = value.get("metadata");
         let name = metadata
             .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .ok_or_else(|| {
                 invalid(
                     SECRETS,
@@ -269,10 +277,10 @@ impl ExistingSecrets {
             })?;
         let namespace = metadata
             .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str);
+            .and_then(Node::as_str);
         let annotations = metadata
             .and_then(|m| m.get("annotations"))
-            .and_then(Value::as_mapping)
+            .and_then(Node::as_mapping)
             .into_iter()
             .flatten()
             .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value.as_str()?.to_owned())))
@@ -302,12 +310,12 @@ impl ExistingSecrets {
 
 /// `Kind namespace/name` of an object, for the warning that names what a source held. Names
 /// are never secret.
-fn describe(value: &Value, kind: &str) -> String {
+fn describe(value: &Node, kind: &str) -> String {
     let metadata = value.get("metadata");
     let field = |name| {
         metadata
             .and_then(|m| m.get(name))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .map(|text| text.chars().take(63).collect::<String>())
     };
     let kind: String = kind.chars().take(40).collect();
@@ -321,7 +329,7 @@ fn describe(value: &Value, kind: &str) -> String {
 /// The `(key, string value)` pairs of a `data` or `stringData` mapping; a null value reads as
 /// empty, any other non-string as `None`.
 fn entries<'a>(
-    field: Option<&'a Value>,
+    field: Option<&'a Node>,
     namespace: Option<&str>,
     name: &str,
     field_name: &str,

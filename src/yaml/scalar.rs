@@ -1,11 +1,13 @@
-//! How a scalar reads: plain scalars resolved as YAML 1.2's core schema does.
+//! How a scalar reads: plain scalars resolved as YAML 1.2's core schema does, with two
+//! choices the input has always made: `0b` binary integers are read too, and a decimal with a
+//! leading zero (`0755`) stays a string, as YAML 1.1 readers would see an octal number there.
 
 use serde_json::{Number, Value as Json};
 use yaml_rust2::scanner::TScalarStyle;
 
 /// How a plain scalar resolves (YAML 1.2 core schema).
 #[derive(Debug, PartialEq)]
-pub(super) enum Plain {
+pub(crate) enum Plain {
     Null,
     Bool(bool),
     Int(i128),
@@ -13,7 +15,7 @@ pub(super) enum Plain {
     Str,
 }
 
-pub(super) fn resolve_plain(text: &str) -> Plain {
+pub(crate) fn resolve_plain(text: &str) -> Plain {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Plain::Null,
         "true" | "True" | "TRUE" => return Plain::Bool(true),
@@ -38,12 +40,23 @@ pub(super) fn resolve_plain(text: &str) -> Plain {
         let value = i128::from_str_radix(digits, radix).ok()?;
         (!digits.starts_with(['+', '-'])).then_some(if negative { -value } else { value })
     };
-    if let Some(value) = radix("0x", 16).or_else(|| radix("0o", 8)) {
+    if let Some(value) = radix("0x", 16)
+        .or_else(|| radix("0o", 8))
+        .or_else(|| radix("0b", 2))
+    {
         return Plain::Int(value);
     }
     let bytes = unsigned.as_bytes();
     if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
-        return text.parse().map_or(Plain::Str, Plain::Int);
+        if bytes.len() > 1 && bytes[0] == b'0' {
+            return Plain::Str;
+        }
+        // Past i128 the number is still a number: its nearest float.
+        return text
+            .parse()
+            .map(Plain::Int)
+            .or_else(|_| text.parse().map(Plain::Float))
+            .unwrap_or(Plain::Str);
     }
     if is_float(bytes) {
         return text.parse().map_or(Plain::Str, Plain::Float);
@@ -79,7 +92,7 @@ fn is_float(bytes: &[u8]) -> bool {
 }
 
 /// The JSON value of a scalar.
-pub(super) fn scalar_json(text: String, style: TScalarStyle) -> Json {
+pub(crate) fn scalar_json(text: String, style: TScalarStyle) -> Json {
     if style != TScalarStyle::Plain {
         return Json::String(text);
     }
@@ -96,7 +109,7 @@ pub(super) fn scalar_json(text: String, style: TScalarStyle) -> Json {
 }
 
 /// Whether a scalar is the JSON scalar `expected`.
-pub(super) fn scalar_is(text: &str, style: TScalarStyle, expected: &Json) -> bool {
+pub(crate) fn scalar_is(text: &str, style: TScalarStyle, expected: &Json) -> bool {
     let plain = (style == TScalarStyle::Plain).then(|| resolve_plain(text));
     match (plain, expected) {
         (None | Some(Plain::Str), Json::String(expected)) => text == expected,
@@ -128,6 +141,15 @@ mod tests {
             ("-12", Plain::Int(-12)),
             ("0x1f", Plain::Int(31)),
             ("0o17", Plain::Int(15)),
+            ("0b101", Plain::Int(5)),
+            ("-0x10", Plain::Int(-16)),
+            ("0", Plain::Int(0)),
+            ("0755", Plain::Str),
+            (
+                "99999999999999999999",
+                Plain::Int(99_999_999_999_999_999_999),
+            ),
+            ("9".repeat(60).as_str(), Plain::Float(1e60 - 1.0)),
             ("1.5", Plain::Float(1.5)),
             ("-.5e3", Plain::Float(-500.0)),
             ("1e3", Plain::Float(1000.0)),
