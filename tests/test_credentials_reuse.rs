@@ -219,4 +219,13 @@ fn unreadable_existing_secrets_name_the_secret_and_key() {
         error.credential_kind(),
         Some(CredentialErrorKind::InvalidExistingSecret)
     );
+    // A key written twice: which value counts is not guessed, and neither value is shown.
+    let text = "kind: Secret\nmetadata: {name: a}\nstringData: {k: FirstValue1, k: SecondValue2}\n";
+    let error = ExistingSecrets::from_yaml_str(text).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("`stringData.k` twice (at line 3:"),
+        "{message}"
+    );
+    assert!(!message.contains("Value"), "{message}");
 }

@@ -164,6 +164,17 @@ impl ExistingSecrets {
             let Some(mut document) = document else {
                 break;
             };
+            if let Some(duplicate) = document.duplicate_keys.first() {
+                // Which of two values the API server would keep is not for harbor-edge to
+                // guess; key names are not secret.
+                document.root.wipe();
+                return Err(at(format!(
+                    "document {index} writes `{}` twice (at line {}, first at line {})",
+                    duplicate.path.join("."),
+                    duplicate.position,
+                    duplicate.first
+                )));
+            }
             let added = self.add_document(&document.root, index);
             document.root.wipe();
             added?;
