@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use zeroize::Zeroizing;
 
+use crate::diagnostic::Position;
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::path::Path;
 use crate::secret::SecretString;
-use crate::yaml::{Node, ReadLimits, Reader};
+use crate::yaml::{Node, ReadLimits, Reader, stream_parts};
 
 /// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -29,7 +30,8 @@ const REMEMBERED: usize = 12;
 
 /// Kubernetes Secrets read from a YAML stream, as `kubectl get secret -o yaml` prints them
 /// (one Secret, or a `kind: List` with `items`) or as harbor-edge writes them. Documents of
-/// other kinds (namespaces, the `HelmChart`) are skipped, so a whole bundle can be fed back.
+/// other kinds (namespaces, the `HelmChart`) are skipped, so a whole bundle can be fed back:
+/// each is read only as far as its `kind` and `metadata`, the rest is not parsed.
 ///
 /// Values come from `data` (base64) and `stringData` (plain text; it wins, as in the API
 /// server). Every value is held as a [`SecretString`]; `Debug` shows names only.
@@ -151,33 +153,51 @@ impl ExistingSecrets {
             documents: Vec::new(),
             count: 0,
         });
-        let mut reader = Reader::new(text, ReadLimits::for_text(text, MAX_DEPTH));
-        for index in 1.. {
-            // The reader's message never quotes the text.
-            let document = reader.next_document().map_err(|error| {
-                let place = error.position();
-                at(format!(
-                    "document {index} is not valid YAML at line {place} ({})",
-                    error.message()
-                ))
-            })?;
-            let Some(mut document) = document else {
-                break;
+        // Each document is read on its own, and one that is plainly no Secret only as far as
+        // its kind and metadata: the rest of a large ConfigMap or HelmChart is not parsed.
+        let mut index = 0;
+        for (lines_before, part) in stream_parts(text) {
+            let at_line = |position: Position| Position {
+                line: position.line + lines_before,
+                ..position
             };
-            if let Some(duplicate) = document.duplicate_keys.first() {
-                // Which of two values the API server would keep is not for harbor-edge to
-                // guess; key names are not secret.
+            // A part holds one document unless `...` ends one without a `---` after it.
+            let single = !part.lines().any(|line| line.starts_with("..."));
+            let mut reader = Reader::new(part, ReadLimits::for_text(part, MAX_DEPTH));
+            loop {
+                let next = if single {
+                    reader.next_document_until(names_another_kind)
+                } else {
+                    reader.next_document()
+                };
+                // The reader's message never quotes the text.
+                let document = next.map_err(|error| {
+                    at(format!(
+                        "document {} is not valid YAML at line {} ({})",
+                        index + 1,
+                        at_line(error.position()),
+                        error.message()
+                    ))
+                })?;
+                let Some(mut document) = document else {
+                    break;
+                };
+                index += 1;
+                if let Some(duplicate) = document.duplicate_keys.first() {
+                    // Which of two values the API server would keep is not for harbor-edge to
+                    // guess; key names are not secret.
+                    document.root.wipe();
+                    return Err(at(format!(
+                        "document {index} writes `{}` twice (at line {}, first at line {})",
+                        duplicate.path.join("."),
+                        at_line(duplicate.position),
+                        at_line(duplicate.first)
+                    )));
+                }
+                let added = self.add_document(&document.root, index);
                 document.root.wipe();
-                return Err(at(format!(
-                    "document {index} writes `{}` twice (at line {}, first at line {})",
-                    duplicate.path.join("."),
-                    duplicate.position,
-                    duplicate.first
-                )));
+                added?;
             }
-            let added = self.add_document(&document.root, index);
-            document.root.wipe();
-            added?;
         }
         Ok(())
     }
@@ -317,6 +337,22 @@ impl ExistingSecrets {
         });
         Ok(())
     }
+}
+
+/// Whether the top-level entries read so far show an object that holds no Secret (a `kind`
+/// other than `Secret` or a list) and describe it (`metadata`): the rest need not be read.
+fn names_another_kind(entries: &[(Node, Node)]) -> bool {
+    let field = |name| {
+        entries
+            .iter()
+            .rev()
+            .find(|(key, _)| key.as_str() == Some(name))
+            .map(|(_, value)| value)
+    };
+    let other_kind = field("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| !matches!(kind, "Secret" | "List" | "SecretList"));
+    other_kind && field("metadata").is_some()
 }
 
 /// `Kind namespace/name` of an object, for the warning that names what a source held. Names

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 
-use super::tree::{Node, Value};
+use super::node::{Node, Value, key_text};
 use crate::diagnostic::Position;
 
 /// Why a tree does not fit the type asked for.
@@ -184,8 +184,8 @@ impl<'de> de::MapAccess<'de> for Entries<'de> {
             return Err(de::Error::custom("a value without its key"));
         };
         seed.deserialize(NodeDeserializer(value)).map_err(|error| {
-            let segment = super::tree::key_text(key)
-                .map_or_else(|| "?".to_owned(), std::borrow::Cow::into_owned);
+            let segment =
+                key_text(key).map_or_else(|| "?".to_owned(), std::borrow::Cow::into_owned);
             error.within(Some(Segment::Key(segment)), value.position())
         })
     }

@@ -1,5 +1,4 @@
-//! A YAML document as a tree of nodes that know where they were written, built in one pass over
-//! yaml-rust2's events.
+//! Reading YAML text into [`Node`] trees, in one pass over yaml-rust2's events.
 //!
 //! On the way the reader notes what a person can fix at a known place but a value tree would
 //! hide: a key written twice in one mapping, and an integer too large for 64 bits. It bounds
@@ -7,236 +6,14 @@
 //! the text ("billion laughs") stop the reading.
 
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::str::Chars;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
-use zeroize::Zeroize;
 
+use super::node::{Node, Value, key_text};
 use super::scalar::{Plain, resolve_plain};
 use crate::diagnostic::Position;
-
-/// One value of a document and where it starts.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Node {
-    pub(crate) value: Value,
-    mark: Option<Mark>,
-}
-
-/// What a node holds. Plain scalars are resolved (see [`super::scalar`]); quoted and block
-/// scalars are strings.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
-    Null,
-    Bool(bool),
-    /// Any integer the text holds; those past 64 bits are also listed in
-    /// [`Document::oversized_integers`].
-    Int(i128),
-    Float(f64),
-    String(String),
-    Sequence(Vec<Node>),
-    /// Entries in source order; a repeated key is kept (and listed in
-    /// [`Document::duplicate_keys`]).
-    Mapping(Vec<(Node, Node)>),
-    /// A value with a tag other than YAML's own (`!!str`, `!!int`, ...): the tag and the node.
-    Tagged(String, Box<Node>),
-}
-
-/// A [`Position`] in 8 bytes; lines and columns past `u32::MAX` are clamped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Mark {
-    line: NonZeroU32,
-    column: NonZeroU32,
-}
-
-impl From<Position> for Mark {
-    fn from(position: Position) -> Self {
-        let narrow = |n: usize| NonZeroU32::new(u32::try_from(n).unwrap_or(u32::MAX).max(1));
-        Self {
-            line: narrow(position.line).unwrap_or(NonZeroU32::MIN),
-            column: narrow(position.column).unwrap_or(NonZeroU32::MIN),
-        }
-    }
-}
-
-impl From<Mark> for Position {
-    fn from(mark: Mark) -> Self {
-        let wide = |n: NonZeroU32| usize::try_from(n.get()).unwrap_or(usize::MAX);
-        Self {
-            line: wide(mark.line),
-            column: wide(mark.column),
-        }
-    }
-}
-
-impl Node {
-    /// A node made by the program rather than read: it has no position.
-    pub(crate) fn new(value: Value) -> Self {
-        Self { value, mark: None }
-    }
-
-    /// A node read at `position`.
-    pub(crate) fn at(value: Value, position: Position) -> Self {
-        Self {
-            value,
-            mark: Some(position.into()),
-        }
-    }
-
-    /// Where the node was written; `None` for a node the program made.
-    pub(crate) fn position(&self) -> Option<Position> {
-        self.mark.map(Position::from)
-    }
-
-    /// The text of a string node.
-    pub(crate) fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            Value::String(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    /// The entries of a mapping node.
-    pub(crate) fn as_mapping(&self) -> Option<&[(Node, Node)]> {
-        match &self.value {
-            Value::Mapping(entries) => Some(entries),
-            _ => None,
-        }
-    }
-
-    /// The items of a sequence node.
-    pub(crate) fn as_sequence(&self) -> Option<&[Node]> {
-        match &self.value {
-            Value::Sequence(items) => Some(items),
-            _ => None,
-        }
-    }
-
-    /// Whether the node is null (`~`, `null` or nothing).
-    pub(crate) fn is_null(&self) -> bool {
-        matches!(self.value, Value::Null)
-    }
-
-    /// The value of `key` in a mapping node (the last one when the key is repeated).
-    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
-        self.entry(key).map(|(_, value)| value)
-    }
-
-    /// The key and value nodes of `key` in a mapping node (the last when the key is repeated).
-    pub(crate) fn entry(&self, key: &str) -> Option<&(Node, Node)> {
-        self.as_mapping()?
-            .iter()
-            .rev()
-            .find(|(name, _)| name.as_str() == Some(key))
-    }
-
-    /// The value of `key`, mutable.
-    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        match &mut self.value {
-            Value::Mapping(entries) => entries
-                .iter_mut()
-                .rev()
-                .find(|(name, _)| name.as_str() == Some(key))
-                .map(|(_, value)| value),
-            _ => None,
-        }
-    }
-
-    /// Removes `key` (every occurrence) from a mapping node and gives its last entry.
-    pub(crate) fn remove(&mut self, key: &str) -> Option<(Node, Node)> {
-        let Value::Mapping(entries) = &mut self.value else {
-            return None;
-        };
-        let mut found = None;
-        let mut index = 0;
-        while index < entries.len() {
-            if entries[index].0.as_str() == Some(key) {
-                if let Some(mut earlier) = found.replace(entries.remove(index)) {
-                    wipe_entry(&mut earlier);
-                }
-            } else {
-                index += 1;
-            }
-        }
-        found
-    }
-
-    /// The node at `path` (mapping keys, and sequence indexes as decimal text), and how many
-    /// segments of the path were found: the whole path, or the deepest ancestor written.
-    pub(crate) fn lookup<'a>(
-        &'a self,
-        path: &[impl AsRef<str>],
-    ) -> (usize, Option<&'a (Node, Node)>, &'a Node) {
-        let mut node = self;
-        let mut entry = None;
-        for (depth, segment) in path.iter().enumerate() {
-            let segment = segment.as_ref();
-            let next = match &node.value {
-                Value::Mapping(entries) => entries
-                    .iter()
-                    .rev()
-                    .find(|(key, _)| key_text(key).as_deref() == Some(segment))
-                    .map(|pair| (Some(pair), &pair.1)),
-                Value::Sequence(items) => segment
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|index| items.get(index))
-                    .map(|item| (None, item)),
-                _ => None,
-            };
-            match next {
-                Some((key, child)) => {
-                    entry = key;
-                    node = child;
-                }
-                None => return (depth, None, node),
-            }
-        }
-        (path.len(), entry, node)
-    }
-
-    /// Overwrites every string below this node (keys are never secret): for documents that
-    /// held secrets, before they are freed.
-    pub(crate) fn wipe(&mut self) {
-        match &mut self.value {
-            Value::String(text) => text.zeroize(),
-            Value::Sequence(items) => items.iter_mut().for_each(Node::wipe),
-            Value::Mapping(entries) => entries.iter_mut().for_each(wipe_entry),
-            Value::Tagged(_, node) => node.wipe(),
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
-        }
-    }
-
-    /// How many nodes this one holds, itself included.
-    fn count(&self) -> usize {
-        1 + match &self.value {
-            Value::Sequence(items) => items.iter().map(Node::count).sum(),
-            Value::Mapping(entries) => entries
-                .iter()
-                .map(|(key, value)| key.count() + value.count())
-                .sum(),
-            Value::Tagged(_, node) => node.count(),
-            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) => 0,
-        }
-    }
-}
-
-fn wipe_entry((_, value): &mut (Node, Node)) {
-    value.wipe();
-}
-
-/// A key as path text: a string, or the plain text of a number or boolean (`80: x` is key
-/// `80`); `None` for other keys.
-pub(crate) fn key_text(key: &Node) -> Option<std::borrow::Cow<'_, str>> {
-    match &key.value {
-        Value::String(text) => Some(text.as_str().into()),
-        Value::Int(number) => Some(number.to_string().into()),
-        Value::Bool(flag) => Some(flag.to_string().into()),
-        Value::Float(number) => Some(number.to_string().into()),
-        _ => None,
-    }
-}
 
 /// A key written a second time in the same mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,6 +147,29 @@ pub(crate) fn read_one(text: &str, limits: ReadLimits) -> Result<Document, ReadE
     }))
 }
 
+/// A YAML stream cut before each line that starts a document (`---` at the start of a line,
+/// which no scalar may hold there), so each part can be read on its own: the number of lines
+/// before each part, and the part. Empty parts are left out.
+pub(crate) fn stream_parts(text: &str) -> Vec<(usize, &str)> {
+    let mut parts = Vec::new();
+    let (mut start, mut start_line) = (0, 0);
+    let mut offset = 0;
+    for (line_index, line) in text.split_inclusive('\n').enumerate() {
+        let starts_document = line
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']));
+        if starts_document && offset > start {
+            parts.push((start_line, &text[start..offset]));
+            (start, start_line) = (offset, line_index);
+        }
+        offset += line.len();
+    }
+    if offset > start {
+        parts.push((start_line, &text[start..]));
+    }
+    parts
+}
+
 /// The documents of a YAML stream, one at a time.
 pub(crate) struct Reader<'a> {
     parser: Parser<Chars<'a>>,
@@ -407,6 +207,17 @@ impl<'a> Reader<'a> {
 
     /// The next document, `None` at the end of the stream.
     pub(crate) fn next_document(&mut self) -> Result<Option<Document>, ReadError> {
+        self.next_document_until(|_| false)
+    }
+
+    /// The next document, or as much of it as `enough` needs: after each entry of a mapping
+    /// at the top, `enough` sees the entries so far, and when it says so the rest of the text
+    /// is left unread (not even checked as YAML) and the document holds those entries. For a
+    /// text of one document (see [`stream_parts`]).
+    pub(crate) fn next_document_until(
+        &mut self,
+        enough: impl Fn(&[(Node, Node)]) -> bool,
+    ) -> Result<Option<Document>, ReadError> {
         if self.finished {
             return Ok(None);
         }
@@ -564,6 +375,13 @@ impl<'a> Reader<'a> {
                     if let Some(key) = key.take() {
                         entries.push((key, node));
                     }
+                }
+            }
+            if let [Open::Mapping { entries, mark, .. }] = stack.as_mut_slice() {
+                if enough(entries) {
+                    self.finished = true;
+                    document.root = Node::at(Value::Mapping(std::mem::take(entries)), *mark);
+                    return Ok(Some(document));
                 }
             }
         }
@@ -756,6 +574,30 @@ mod tests {
                 position: at(1, 4),
             }
         );
+    }
+
+    #[test]
+    fn a_stream_is_cut_at_document_starts_and_a_document_read_as_far_as_needed() {
+        let text = "# head\n---\nkind: A\nbig: |\n  --- not a start\n---  # c\n--- x\n----\n";
+        assert_eq!(
+            stream_parts(text),
+            [
+                (0, "# head\n"),
+                (1, "---\nkind: A\nbig: |\n  --- not a start\n"),
+                (5, "---  # c\n"),
+                (6, "--- x\n----\n"),
+            ]
+        );
+        // What follows the entries that were enough is not read, not even when it is broken.
+        let text = "kind: A\nname: n\nrest: [\n";
+        let mut reader = Reader::new(text, ReadLimits::for_text(text, 64));
+        let head = reader
+            .next_document_until(|entries| entries.len() == 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(head.root.get("name").and_then(Node::as_str), Some("n"));
+        assert!(head.root.get("rest").is_none());
+        assert!(reader.next_document().unwrap().is_none());
     }
 
     #[test]
