@@ -6,6 +6,7 @@ use std::num::NonZeroU32;
 use zeroize::Zeroize;
 
 use crate::diagnostic::Position;
+use crate::secret::REDACTED;
 
 /// One value of a document and where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,23 +15,36 @@ pub(crate) struct Node {
     mark: Option<Mark>,
 }
 
-/// What a node holds. Plain scalars are resolved (see [`super::resolve_plain`]); quoted and block
-/// scalars are strings.
-#[derive(Debug, Clone, PartialEq)]
+/// What a node holds. Plain scalars are resolved (see [`super::resolve_plain`]); quoted and
+/// block scalars are strings. `Debug` does not show strings: they may be secrets.
+#[derive(Clone, PartialEq)]
 pub(crate) enum Value {
     Null,
     Bool(bool),
-    /// Any integer the text holds; those past 64 bits are also listed in
-    /// [`Document::oversized_integers`].
+    /// Any integer the text holds; the reader also lists those past 64 bits.
     Int(i128),
     Float(f64),
     String(String),
     Sequence(Vec<Node>),
-    /// Entries in source order; a repeated key is kept (and listed in
-    /// [`Document::duplicate_keys`]).
+    /// Entries in source order; a repeated key is kept (and listed by the reader).
     Mapping(Vec<(Node, Node)>),
     /// A value with a tag other than YAML's own (`!!str`, `!!int`, ...): the tag and the node.
     Tagged(String, Box<Node>),
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Null => f.write_str("Null"),
+            Self::Bool(flag) => f.debug_tuple("Bool").field(flag).finish(),
+            Self::Int(number) => f.debug_tuple("Int").field(number).finish(),
+            Self::Float(number) => f.debug_tuple("Float").field(number).finish(),
+            Self::String(_) => f.debug_tuple("String").field(&REDACTED).finish(),
+            Self::Sequence(items) => f.debug_tuple("Sequence").field(items).finish(),
+            Self::Mapping(entries) => f.debug_tuple("Mapping").field(entries).finish(),
+            Self::Tagged(tag, node) => f.debug_tuple("Tagged").field(tag).field(node).finish(),
+        }
+    }
 }
 
 /// A [`Position`] in 8 bytes; lines and columns past `u32::MAX` are clamped.

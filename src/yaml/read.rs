@@ -566,6 +566,8 @@ mod tests {
                 .message()
                 .contains("secret")
         );
+        let shown = format!("{:?}", read("a: [Hunter2Secret]\n").unwrap());
+        assert!(!shown.contains("Hunter2Secret"), "{shown}");
         // yaml-rust2 quotes the character here; the message keeps the category only.
         assert_eq!(
             read("a: @secret\n").unwrap_err(),
