@@ -221,14 +221,34 @@ impl<'a> Reader<'a> {
         if self.finished {
             return Ok(None);
         }
+        let mut stack = Vec::new();
+        let mut anchors = HashMap::new();
+        let read = self.read_document(&mut stack, &mut anchors, enough);
+        // What was read but not returned (an error, the rest of a document read in part) and
+        // the copies kept for aliases may hold secrets.
+        for open in &mut stack {
+            open.wipe();
+        }
+        for (node, _) in anchors.values_mut() {
+            node.wipe();
+        }
+        read
+    }
+
+    /// The body of [`Reader::next_document_until`]: `stack` holds the mappings and sequences
+    /// open, `anchors` a copy of each anchored node and its size.
+    fn read_document(
+        &mut self,
+        stack: &mut Vec<Open>,
+        anchors: &mut HashMap<usize, (Node, usize)>,
+        enough: impl Fn(&[(Node, Node)]) -> bool,
+    ) -> Result<Option<Document>, ReadError> {
         let mut document = Document {
             root: Node::new(Value::Null),
             start: Position { line: 1, column: 1 },
             duplicate_keys: Vec::new(),
             oversized_integers: Vec::new(),
         };
-        let mut stack: Vec<Open> = Vec::new();
-        let mut anchors: HashMap<usize, (Node, usize)> = HashMap::new();
         let mut alias_nodes = 0usize;
         let mut started = false;
         loop {
@@ -269,7 +289,7 @@ impl<'a> Reader<'a> {
                     let value = scalar(text, style, tag.as_ref());
                     if let Value::Int(number) = value {
                         if i64::try_from(number).is_err() && u64::try_from(number).is_err() {
-                            document.oversized_integers.push((path_of(&stack), here));
+                            document.oversized_integers.push((path_of(stack), here));
                         }
                     }
                     let node = match tag.filter(|tag| !is_core(tag)) {
@@ -382,6 +402,21 @@ impl<'a> Reader<'a> {
                     self.finished = true;
                     document.root = Node::at(Value::Mapping(std::mem::take(entries)), *mark);
                     return Ok(Some(document));
+                }
+            }
+        }
+    }
+}
+
+impl Open {
+    /// Overwrites the strings read into it.
+    fn wipe(&mut self) {
+        match self {
+            Open::Sequence { items, .. } => items.iter_mut().for_each(Node::wipe),
+            Open::Mapping { entries, key, .. } => {
+                entries.iter_mut().for_each(|(_, value)| value.wipe());
+                if let Some(key) = key {
+                    key.wipe();
                 }
             }
         }
