@@ -465,7 +465,7 @@ fn scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
         Plain::Bool(flag) => Value::Bool(flag),
         Plain::Int(number) => Value::Int(number),
         Plain::Float(number) => Value::Float(number),
-        Plain::Str => Value::String(text),
+        Plain::Str | Plain::LeadingZero => Value::String(text),
     }
 }
 

@@ -1,6 +1,6 @@
 //! How a scalar reads: plain scalars resolved as YAML 1.2's core schema does, with two
 //! choices the input has always made: `0b` binary integers are read too, and a decimal with a
-//! leading zero (`0755`) stays a string, as YAML 1.1 readers would see an octal number there.
+//! leading zero (`0755`) is a string (where YAML 1.1 readers see an octal number).
 
 use serde_json::{Number, Value as Json};
 use yaml_rust2::scanner::TScalarStyle;
@@ -13,6 +13,9 @@ pub(crate) enum Plain {
     Int(i128),
     Float(f64),
     Str,
+    /// A decimal with a leading zero (`0755`): a string to the input, but an octal number to
+    /// YAML 1.1 readers such as Helm's, so the self-check takes it for neither.
+    LeadingZero,
 }
 
 pub(crate) fn resolve_plain(text: &str) -> Plain {
@@ -49,7 +52,7 @@ pub(crate) fn resolve_plain(text: &str) -> Plain {
     let bytes = unsigned.as_bytes();
     if !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) {
         if bytes.len() > 1 && bytes[0] == b'0' {
-            return Plain::Str;
+            return Plain::LeadingZero;
         }
         // Past i128 the number is still a number: its nearest float.
         return text
@@ -104,7 +107,7 @@ pub(crate) fn scalar_json(text: String, style: TScalarStyle) -> Json {
             .or_else(|_| u64::try_from(value).map(Number::from))
             .map_or_else(|_| Json::from(value as f64), Json::Number),
         Plain::Float(value) => Json::from(value),
-        Plain::Str => Json::String(text),
+        Plain::Str | Plain::LeadingZero => Json::String(text),
     }
 }
 
@@ -144,7 +147,8 @@ mod tests {
             ("0b101", Plain::Int(5)),
             ("-0x10", Plain::Int(-16)),
             ("0", Plain::Int(0)),
-            ("0755", Plain::Str),
+            ("0755", Plain::LeadingZero),
+            ("-00", Plain::LeadingZero),
             (
                 "99999999999999999999",
                 Plain::Int(99_999_999_999_999_999_999),
@@ -163,5 +167,20 @@ mod tests {
         ] {
             assert_eq!(resolve_plain(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_plain_leading_zero_decimal_meets_no_wanted_value() {
+        for expected in [Json::from("0755"), Json::from(755), Json::from(493)] {
+            assert!(
+                !scalar_is("0755", TScalarStyle::Plain, &expected),
+                "{expected}"
+            );
+        }
+        assert!(scalar_is(
+            "0755",
+            TScalarStyle::DoubleQuoted,
+            &Json::from("0755")
+        ));
     }
 }
