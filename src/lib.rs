@@ -114,6 +114,7 @@ pub mod schema;
 mod secret;
 mod suggest;
 pub mod validation;
+mod yaml;
 
 pub use certificate::CertificateSummary;
 pub use credentials::{

@@ -9,9 +9,13 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Position};
 use crate::path::Path;
 use crate::secret::SecretString;
+use crate::yaml::{self, ReadLimits};
+
+/// Deepest nesting read from a macros file (it needs 2 levels).
+const MAX_DEPTH: usize = 64;
 
 /// Macro values from every scope. Values are secrets: they never appear in errors or `Debug`.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -51,17 +55,35 @@ impl Macros {
     /// Reads a macros file: a YAML mapping with optional `project`, `tenant`, `system` and
     /// `variables` mappings of name to value.
     pub fn from_yaml_str(text: &str) -> crate::Result<Self> {
-        serde_yaml::from_str(text).map_err(|error| crate::Error::Syntax {
-            // serde_yaml's message may quote a value; keep only its location and category.
-            message: format!(
-                "macros file: expected mappings `project`, `tenant`, `system`, `variables` of \
-                 name to string ({})",
-                error
-                    .location()
-                    .map_or_else(String::new, |l| format!("near line {}", l.line()))
-            ),
-            position: None,
-        })
+        let syntax = |message: String, position| crate::Error::Syntax {
+            message: format!("macros file: {message}"),
+            position: Some(position),
+        };
+        let limits = ReadLimits::for_text(text, MAX_DEPTH);
+        let mut document = yaml::read_one(text, limits)
+            .map_err(|error| syntax(error.message(), error.position()))?;
+        let macros = match document.duplicate_keys.first() {
+            // Names are not secret; values are never quoted.
+            Some(duplicate) => Err(syntax(
+                format!(
+                    "`{}` is written twice (first at line {})",
+                    duplicate.path.join("."),
+                    duplicate.first
+                ),
+                duplicate.position,
+            )),
+            // serde's message may quote a value: keep only the position.
+            None => yaml::from_node(&document.root).map_err(|error| {
+                syntax(
+                    "expected mappings `project`, `tenant`, `system`, `variables` of name to \
+                     string"
+                        .to_owned(),
+                    error.position().unwrap_or(Position { line: 1, column: 1 }),
+                )
+            }),
+        };
+        document.root.wipe();
+        macros
     }
 
     /// Adds a macro to a scope.

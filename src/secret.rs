@@ -74,17 +74,3 @@ impl Serialize for SecretString {
         serializer.serialize_str(REDACTED)
     }
 }
-
-/// Overwrites every string in a YAML tree (keys are immutable in a mapping and are never
-/// secret): for documents that held secrets, before they are freed.
-pub(crate) fn wipe_yaml(value: &mut serde_yaml::Value) {
-    match value {
-        serde_yaml::Value::String(text) => text.zeroize(),
-        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(wipe_yaml),
-        serde_yaml::Value::Mapping(mapping) => {
-            mapping.iter_mut().for_each(|(_, value)| wipe_yaml(value));
-        }
-        serde_yaml::Value::Tagged(tagged) => wipe_yaml(&mut tagged.value),
-        _ => {}
-    }
-}

@@ -226,4 +226,33 @@ fn unreadable_existing_secrets_name_the_secret_and_key() {
         error.credential_kind(),
         Some(CredentialErrorKind::InvalidExistingSecret)
     );
+    // A key written twice: which value counts is not guessed, and neither value is shown.
+    let text = "kind: Secret\nmetadata: {name: a}\nstringData: {k: FirstValue1, k: SecondValue2}\n";
+    let error = ExistingSecrets::from_yaml_str(text).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("`stringData.k` twice (at line 3:"),
+        "{message}"
+    );
+    assert!(!message.contains("Value"), "{message}");
+    // Positions count from the start of the stream, documents from its first.
+    let text = "kind: ConfigMap\nmetadata: {name: c}\n---\nkind: Secret\nmetadata: {name: a}\n\
+                data: {k: [\n";
+    let message = ExistingSecrets::from_yaml_str(text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("document 2 is not valid YAML at line 7:1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn other_objects_are_read_only_as_far_as_their_kind_and_name() {
+    // The ConfigMap's data is never parsed: broken YAML there does not stop the Secrets.
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: harbor}\n\
+                data: {a: [\n---\nkind: Secret\nmetadata: {name: harbor-admin-password, \
+                namespace: harbor}\nstringData: {HARBOR_ADMIN_PASSWORD: Harbor12345}\n";
+    let secrets = ExistingSecrets::from_yaml_str(text).unwrap();
+    assert_eq!(secrets.len(), 1);
 }

@@ -45,7 +45,7 @@ fn the_library_modules_have_no_dependency_cycle() {
 const LAYERS: &[&[&str]] = &[
     &["path", "secret", "suggest"],
     &["diagnostic"],
-    &["error", "collector"],
+    &["error", "collector", "yaml"],
     &["certificate"],
     &["input"],
     &["macros"],

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde::Deserialize;
-use serde_yaml::Value;
 use zeroize::Zeroizing;
 
+use crate::diagnostic::Position;
 use crate::error::{CredentialErrorKind, Error, Result};
 use crate::path::Path;
 use crate::secret::SecretString;
+use crate::yaml::{Node, ReadLimits, Reader, stream_parts};
 
 /// Largest accepted text, bytes: `kubectl get secrets -A -o yaml` of a busy cluster fits.
 const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -22,12 +22,16 @@ const STREAM_NAME: &str = "existing secrets";
 /// `stringData`).
 pub(crate) const SECRETS: &str = "secrets";
 
+/// Deepest nesting read: a `List` of Secrets needs 4 levels.
+const MAX_DEPTH: usize = 64;
+
 /// How many documents a source remembers for the warning that names what it held.
 const REMEMBERED: usize = 12;
 
 /// Kubernetes Secrets read from a YAML stream, as `kubectl get secret -o yaml` prints them
 /// (one Secret, or a `kind: List` with `items`) or as harbor-edge writes them. Documents of
-/// other kinds (namespaces, the `HelmChart`) are skipped, so a whole bundle can be fed back.
+/// other kinds (namespaces, the `HelmChart`) are skipped, so a whole bundle can be fed back:
+/// each is read only as far as its `kind` and `metadata`, the rest is not parsed.
 ///
 /// Values come from `data` (base64) and `stringData` (plain text; it wins, as in the API
 /// server). Every value is held as a [`SecretString`]; `Debug` shows names only.
@@ -149,16 +153,51 @@ impl ExistingSecrets {
             documents: Vec::new(),
             count: 0,
         });
-        for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            // Deserializing into a Value cannot fail on types, only on syntax; the parser's
-            // own message is not repeated because it may quote the text around the fault.
-            let value = Value::deserialize(document).map_err(|error| {
-                let place = error.location().map_or_else(String::new, |location| {
-                    format!(" at line {}:{}", location.line(), location.column())
-                });
-                at(format!("document {} is not valid YAML{place}", index + 1))
-            })?;
-            self.add_document(&value, index + 1)?;
+        // Each document is read on its own, and one that is plainly no Secret only as far as
+        // its kind and metadata: the rest of a large ConfigMap or HelmChart is not parsed.
+        let mut index = 0;
+        for (lines_before, part) in stream_parts(text) {
+            let at_line = |position: Position| Position {
+                line: position.line + lines_before,
+                ..position
+            };
+            // A part holds one document unless `...` ends one without a `---` after it.
+            let single = !part.lines().any(|line| line.starts_with("..."));
+            let mut reader = Reader::new(part, ReadLimits::for_text(part, MAX_DEPTH));
+            loop {
+                let next = if single {
+                    reader.next_document_until(names_another_kind)
+                } else {
+                    reader.next_document()
+                };
+                // The reader's message never quotes the text.
+                let document = next.map_err(|error| {
+                    at(format!(
+                        "document {} is not valid YAML at line {} ({})",
+                        index + 1,
+                        at_line(error.position()),
+                        error.message()
+                    ))
+                })?;
+                let Some(mut document) = document else {
+                    break;
+                };
+                index += 1;
+                if let Some(duplicate) = document.duplicate_keys.first() {
+                    // Which of two values the API server would keep is not for harbor-edge to
+                    // guess; key names are not secret.
+                    document.root.wipe();
+                    return Err(at(format!(
+                        "document {index} writes `{}` twice (at line {}, first at line {})",
+                        duplicate.path.join("."),
+                        at_line(duplicate.position),
+                        at_line(duplicate.first)
+                    )));
+                }
+                let added = self.add_document(&document.root, index);
+                document.root.wipe();
+                added?;
+            }
         }
         Ok(())
     }
@@ -228,11 +267,11 @@ impl ExistingSecrets {
             .filter(move |secret| secret.name == name)
     }
 
-    fn add_document(&mut self, value: &Value, document: usize) -> Result<()> {
+    fn add_document(&mut self, value: &Node, document: usize) -> Result<()> {
         if value.is_null() {
             return Ok(());
         }
-        let Some(kind) = value.get("kind").and_then(Value::as_str) else {
+        let Some(kind) = value.get("kind").and_then(Node::as_str) else {
             // Documents without a kind are not Secrets (a values file, say).
             self.remember("a document without a kind (not a Kubernetes object)".to_owned());
             return Ok(());
@@ -240,9 +279,9 @@ impl ExistingSecrets {
         match kind {
             "Secret" => self.add_secret(value, document),
             "List" | "SecretList" => {
-                let items = value.get("items").and_then(Value::as_sequence);
+                let items = value.get("items").and_then(Node::as_sequence);
                 for item in items.into_iter().flatten() {
-                    match item.get("kind").and_then(Value::as_str) {
+                    match item.get("kind").and_then(Node::as_str) {
                         Some("Secret") => self.add_secret(item, document)?,
                         other => self.remember(describe(item, other.unwrap_or("object"))),
                     }
@@ -256,11 +295,11 @@ impl ExistingSecrets {
         }
     }
 
-    fn add_secret(&mut self, value: &Value, document: usize) -> Result<()> {
+    fn add_secret(&mut self, value: &Node, document: usize) -> Result<()> {
         let metadata = value.get("metadata");
         let name = metadata
             .and_then(|m| m.get("name"))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .ok_or_else(|| {
                 invalid(
                     SECRETS,
@@ -269,10 +308,10 @@ impl ExistingSecrets {
             })?;
         let namespace = metadata
             .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str);
+            .and_then(Node::as_str);
         let annotations = metadata
             .and_then(|m| m.get("annotations"))
-            .and_then(Value::as_mapping)
+            .and_then(Node::as_mapping)
             .into_iter()
             .flatten()
             .filter_map(|(key, value)| Some((key.as_str()?.to_owned(), value.as_str()?.to_owned())))
@@ -300,14 +339,30 @@ impl ExistingSecrets {
     }
 }
 
+/// Whether the top-level entries read so far show an object that holds no Secret (a `kind`
+/// other than `Secret` or a list) and describe it (`metadata`): the rest need not be read.
+fn names_another_kind(entries: &[(Node, Node)]) -> bool {
+    let field = |name| {
+        entries
+            .iter()
+            .rev()
+            .find(|(key, _)| key.as_str() == Some(name))
+            .map(|(_, value)| value)
+    };
+    let other_kind = field("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|kind| !matches!(kind, "Secret" | "List" | "SecretList"));
+    other_kind && field("metadata").is_some()
+}
+
 /// `Kind namespace/name` of an object, for the warning that names what a source held. Names
 /// are never secret.
-fn describe(value: &Value, kind: &str) -> String {
+fn describe(value: &Node, kind: &str) -> String {
     let metadata = value.get("metadata");
     let field = |name| {
         metadata
             .and_then(|m| m.get(name))
-            .and_then(Value::as_str)
+            .and_then(Node::as_str)
             .map(|text| text.chars().take(63).collect::<String>())
     };
     let kind: String = kind.chars().take(40).collect();
@@ -321,7 +376,7 @@ fn describe(value: &Value, kind: &str) -> String {
 /// The `(key, string value)` pairs of a `data` or `stringData` mapping; a null value reads as
 /// empty, any other non-string as `None`.
 fn entries<'a>(
-    field: Option<&'a Value>,
+    field: Option<&'a Node>,
     namespace: Option<&str>,
     name: &str,
     field_name: &str,

@@ -23,8 +23,6 @@
 
 use std::fmt;
 
-use serde_yaml::Value;
-
 use super::catalog::{
     CORE_KEYS_SECRET, CORE_TOKEN_SECRET, COUNT, DATABASE_PASSWORD_SECRET, InternalCredential,
     KUBE_SYSTEM, REGISTRY_CREDENTIALS_SECRET, SECRET_VALUES_KEY, SECRET_VALUES_SECRET,
@@ -38,6 +36,10 @@ use crate::error::{CredentialErrorKind, Error, Result};
 use crate::model::{ADMIN_PASSWORD_SECRET, HARBOR_NAMESPACE, TLS_SECRET};
 use crate::path::Path;
 use crate::secret::SecretString;
+use crate::yaml::{self, Node, ReadLimits};
+
+/// Deepest nesting read from a values file (the password is 3 levels down).
+const VALUES_MAX_DEPTH: usize = 64;
 
 /// The values of every [`InternalCredential`]. Built only by [`crate::Credentials::resolve`],
 /// which generates or checks each of them (lengths, the htpasswd line against the password,
@@ -334,15 +336,22 @@ fn values_secret_password(secret: &ExistingSecret) -> Result<Option<(SecretStrin
         )
     };
     // The parser's message may quote the text: it is not passed on.
-    let mut document: Value =
-        serde_yaml::from_str(text.expose()).map_err(|_| invalid("is not a YAML values file"))?;
+    let text = text.expose();
+    let limits = ReadLimits::for_text(text, VALUES_MAX_DEPTH);
+    let read = yaml::read_one(text, limits).map_err(|_| invalid("is not a YAML values file"))?;
+    let mut document = read.root;
+    if !read.duplicate_keys.is_empty() {
+        // Which of two passwords Helm would take is not for harbor-edge to guess.
+        document.wipe();
+        return Err(invalid("writes a key twice"));
+    }
     let found = document
         .get("database")
         .and_then(|database| database.get("internal"))
         .and_then(|internal| internal.get("password"))
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .map(SecretString::new);
-    crate::secret::wipe_yaml(&mut document);
+    document.wipe();
     match found {
         Some(password) => Ok(Some((password, path))),
         None => Err(invalid("has no database.internal.password")),

@@ -1,19 +1,16 @@
 //! Reading input documents (SPEC 2.1): bare `harbor-config` documents and pack values, with the
 //! optional `cluster` context, source positions and input limits.
 
-mod positions;
 mod problems;
 mod text;
 
-pub use positions::SourceMap;
 pub(crate) use problems::oversized_integer;
 pub use text::decode_text;
 
-use serde_yaml::{Mapping, Value};
-
 use crate::diagnostic::Position;
 use crate::error::{Error, Result};
-use problems::{misspelt_form_keys, parse_error};
+use crate::yaml::{self, Node, ReadError, ReadLimits, Value};
+use problems::{misspelt_form_keys, read_problems};
 
 /// The chart key of the pack inside a cluster profile's values.
 pub const PACK_CHART_KEY: &str = "harbor-edge-native-config";
@@ -28,9 +25,9 @@ pub const CHARTS_KEY: &str = "charts";
 
 /// Limits that keep hostile input from costing unbounded time or memory. Size and depth are
 /// checked before the YAML parser runs, and an input over either is an [`Error::Limit`] naming
-/// the limit. YAML aliases ("billion laughs") are bounded by the parser itself, which refuses a
-/// document whose alias expansion grows far beyond its size (also an [`Error::Limit`]). The
-/// CLI sets `max_bytes` with `--max-input-bytes`.
+/// the limit. YAML aliases ("billion laughs") are bounded by the reader, which refuses a
+/// document whose aliases add more values than the text has bytes (also an [`Error::Limit`]).
+/// The CLI sets `max_bytes` with `--max-input-bytes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputLimits {
     /// Largest accepted document, bytes. Default 1 MiB.
@@ -76,12 +73,12 @@ pub enum DocumentForm {
 #[derive(Clone)]
 pub struct PackInput {
     form: DocumentForm,
-    /// `{harbor-config: …, cluster: …}`, whatever the form.
-    document: Mapping,
+    /// `{harbor-config: …, cluster: …}`, whatever the form; its nodes keep the positions
+    /// they had in the text.
+    document: Node,
     /// Pack values without the parameters and the cluster context (`pack`, `charts` with an
     /// empty `harbor-config`, and any other key), checked against the pack form's schema.
-    wrapper: Option<Mapping>,
-    source: SourceMap,
+    wrapper: Option<Node>,
     max_problems: usize,
     /// Cluster fields set by the caller (CLI flags) rather than the document.
     overridden: Vec<&'static str>,
@@ -89,7 +86,13 @@ pub struct PackInput {
 
 impl std::fmt::Debug for PackInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let keys: Vec<&str> = self.document.keys().filter_map(Value::as_str).collect();
+        let keys: Vec<&str> = self
+            .document
+            .as_mapping()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(key, _)| key.as_str())
+            .collect();
         f.debug_struct("PackInput")
             .field("form", &self.form)
             .field("keys", &keys)
@@ -102,14 +105,10 @@ impl std::fmt::Debug for PackInput {
 /// when it is dropped.
 impl Drop for PackInput {
     fn drop(&mut self) {
-        self.document
-            .iter_mut()
-            .chain(
-                self.wrapper
-                    .iter_mut()
-                    .flat_map(|wrapper| wrapper.iter_mut()),
-            )
-            .for_each(|(_, value)| crate::secret::wipe_yaml(value));
+        self.document.wipe();
+        if let Some(wrapper) = &mut self.wrapper {
+            wrapper.wipe();
+        }
     }
 }
 
@@ -122,9 +121,10 @@ impl PackInput {
     /// Parses a document with explicit limits.
     ///
     /// Besides [`Error::Syntax`], [`Error::Limit`] and [`Error::Document`], this returns
-    /// [`Error::Invalid`] for what the YAML parser refuses but a person can fix at a known
-    /// place: a key written twice in one mapping, an integer too large for 64 bits, or a
-    /// misspelt top-level key (`harbor_config`) that leaves neither document form.
+    /// [`Error::Invalid`] for what a person can fix at a known place though the document
+    /// cannot be read as intended: a key written twice in one mapping, an integer too large
+    /// for 64 bits, or a misspelt top-level key (`harbor_config`) that leaves neither
+    /// document form.
     pub fn from_yaml_str_with_limits(text: &str, limits: InputLimits) -> Result<Self> {
         if text.len() > limits.max_bytes {
             return Err(Error::Limit {
@@ -137,25 +137,33 @@ impl PackInput {
             });
         }
         check_nesting(text, limits.max_depth)?;
-        let root: Value = match serde_yaml::from_str(text) {
-            Ok(root) => root,
-            Err(error) => return Err(parse_error(&error, text, limits.max_problems)),
-        };
-        let Value::Mapping(mut root) = root else {
+        let read = yaml::read_one(text, ReadLimits::for_text(text, limits.max_depth))
+            .map_err(read_error)?;
+        let mut root = read.root;
+        if let Some(problems) = read_problems(
+            &read.duplicate_keys,
+            &read.oversized_integers,
+            &root,
+            limits.max_problems,
+        ) {
+            root.wipe();
+            return Err(problems);
+        }
+        if root.as_mapping().is_none() {
+            root.wipe();
             return Err(Error::Document {
                 message: "the document is not a mapping; expected `harbor-config:` at the top, \
                           or pack values with `charts: harbor-edge-native-config:`"
                     .into(),
             });
-        };
-        let source = SourceMap::index(text);
-        let form = if root.contains_key(HARBOR_CONFIG_KEY) {
+        }
+        let form = if root.get(HARBOR_CONFIG_KEY).is_some() {
             DocumentForm::Bare
-        } else if root.contains_key(CHARTS_KEY) || root.contains_key(PACK_KEY) {
+        } else if root.get(CHARTS_KEY).is_some() || root.get(PACK_KEY).is_some() {
             DocumentForm::Pack
         } else {
-            let problems = misspelt_form_keys(&root, &source, limits.max_problems);
-            crate::secret::wipe_yaml(&mut Value::Mapping(root));
+            let problems = misspelt_form_keys(&root, limits.max_problems);
+            root.wipe();
             return Err(match problems {
                 Some(problems) => problems,
                 None => Error::Document {
@@ -166,35 +174,38 @@ impl PackInput {
                 },
             });
         };
-        let mut document = Mapping::new();
-        let mut wrapper = None;
-        match form {
-            DocumentForm::Bare => {
-                // Other top-level keys are kept so the schema check reports them as unknown.
-                document = std::mem::take(&mut root);
-            }
+        let (document, wrapper) = match form {
+            // Other top-level keys are kept so the schema check reports them as unknown.
+            DocumentForm::Bare => (root, None),
             DocumentForm::Pack => {
-                let harbor_config = root
+                let mut entries = Vec::new();
+                let chart = root
                     .get_mut(CHARTS_KEY)
-                    .and_then(|charts| charts.get_mut(PACK_CHART_KEY))
-                    .and_then(Value::as_mapping_mut)
-                    .and_then(|chart| {
-                        let config = chart.get_mut(HARBOR_CONFIG_KEY)?;
-                        Some(std::mem::replace(config, Value::Mapping(Mapping::new())))
-                    })
-                    .unwrap_or(Value::Null);
-                document.insert(HARBOR_CONFIG_KEY.into(), harbor_config);
-                if let Some(cluster) = root.remove(CLUSTER_KEY) {
-                    document.insert(CLUSTER_KEY.into(), cluster);
-                }
-                wrapper = Some(std::mem::take(&mut root));
+                    .and_then(|charts| charts.get_mut(PACK_CHART_KEY));
+                let harbor_config = chart.and_then(|chart| {
+                    let key = chart.entry(HARBOR_CONFIG_KEY)?.0.clone();
+                    let config = chart.get_mut(HARBOR_CONFIG_KEY)?;
+                    let empty = Node::new(Value::Mapping(Vec::new()));
+                    Some((key, std::mem::replace(config, empty)))
+                });
+                entries.push(harbor_config.unwrap_or_else(|| {
+                    (
+                        Node::new(Value::String(HARBOR_CONFIG_KEY.to_owned())),
+                        Node::new(Value::Null),
+                    )
+                }));
+                entries.extend(root.remove(CLUSTER_KEY));
+                let document = match root.position() {
+                    Some(position) => Node::at(Value::Mapping(entries), position),
+                    None => Node::new(Value::Mapping(entries)),
+                };
+                (document, Some(root))
             }
-        }
+        };
         Ok(Self {
             form,
             document,
             wrapper,
-            source,
             overridden: Vec::new(),
             max_problems: limits.max_problems,
         })
@@ -216,26 +227,47 @@ impl PackInput {
     }
 
     fn set_cluster_field(&mut self, field: &'static str, value: &str) {
-        let cluster = self
-            .document
-            .entry(CLUSTER_KEY.into())
-            .or_insert_with(|| Value::Mapping(Mapping::new()));
-        if !cluster.is_mapping() {
-            *cluster = Value::Mapping(Mapping::new());
+        let value = Node::new(Value::String(value.to_owned()));
+        let text = |key: &str| Node::new(Value::String(key.to_owned()));
+        let Value::Mapping(document) = &mut self.document.value else {
+            return;
+        };
+        let index = match document
+            .iter()
+            .rposition(|(key, _)| key.as_str() == Some(CLUSTER_KEY))
+        {
+            Some(index) => index,
+            None => {
+                document.push((text(CLUSTER_KEY), Node::new(Value::Mapping(Vec::new()))));
+                document.len() - 1
+            }
+        };
+        let cluster = &mut document[index].1;
+        if cluster.as_mapping().is_none() {
+            cluster.wipe();
+            *cluster = Node::new(Value::Mapping(Vec::new()));
         }
-        if let Value::Mapping(cluster) = cluster {
-            cluster.insert(field.into(), value.into());
+        match cluster.get_mut(field) {
+            Some(old) => {
+                old.wipe();
+                *old = value;
+            }
+            None => {
+                if let Value::Mapping(fields) = &mut cluster.value {
+                    fields.push((text(field), value));
+                }
+            }
         }
         self.overridden.push(field);
     }
 
-    /// The normalized document `{harbor-config, cluster}`.
-    pub(crate) fn document(&self) -> &Mapping {
+    /// The normalized document `{harbor-config, cluster}`: a mapping.
+    pub(crate) fn document(&self) -> &Node {
         &self.document
     }
 
     /// In pack form, the pack values around the parameters (see the field).
-    pub(crate) fn wrapper(&self) -> Option<&Mapping> {
+    pub(crate) fn wrapper(&self) -> Option<&Node> {
         self.wrapper.as_ref()
     }
 
@@ -254,20 +286,44 @@ impl PackInput {
         {
             return None;
         }
-        let source_path: Vec<String> = match (self.form, logical.first().map(String::as_str)) {
-            (DocumentForm::Pack, Some(HARBOR_CONFIG_KEY)) => ["charts", PACK_CHART_KEY]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .chain(logical.iter().cloned())
-                .collect(),
-            _ => logical.to_vec(),
+        let in_document = matches!(
+            logical.first().map(String::as_str),
+            None | Some(HARBOR_CONFIG_KEY | CLUSTER_KEY)
+        );
+        let tree = match &self.wrapper {
+            Some(wrapper) if !in_document => wrapper,
+            _ => &self.document,
         };
-        let exact = if at_key {
-            self.source.key(&source_path)
-        } else {
-            self.source.value(&source_path)
-        };
-        exact.or_else(|| self.source.nearest(&source_path))
+        let (found, entry, node) = tree.lookup(logical);
+        if found == logical.len() && at_key {
+            if let Some(position) = entry.and_then(|(key, _)| key.position()) {
+                return Some(position);
+            }
+        }
+        node.position()
+    }
+}
+
+/// The error for a text the reader refuses.
+fn read_error(error: ReadError) -> Error {
+    let position = Some(error.position());
+    match error {
+        ReadError::AliasBomb { .. } => Error::Limit {
+            message: "aliases expand beyond the limit (a YAML alias bomb is rejected); write \
+                      the parameters out without anchors"
+                .to_owned(),
+            position,
+        },
+        ReadError::TooDeep { max_depth, .. } => Error::Limit {
+            message: format!(
+                "the document nests deeper than {max_depth} levels; parameters need fewer than 10"
+            ),
+            position,
+        },
+        ReadError::Syntax { .. } | ReadError::ManyDocuments { .. } => Error::Syntax {
+            message: error.message(),
+            position,
+        },
     }
 }
 

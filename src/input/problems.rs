@@ -1,93 +1,61 @@
-//! What the reader reports as problems rather than a bare syntax error: what `serde_yaml`
-//! refuses without saying where (duplicate keys, integers past 64 bits), and top-level keys
-//! that misspell a document form.
+//! What the reader reports as problems rather than a bare syntax error: keys written twice,
+//! integers past 64 bits, and top-level keys that misspell a document form.
 
-use serde_yaml::{Mapping, Value};
-
-use super::{CHARTS_KEY, HARBOR_CONFIG_KEY, PACK_CHART_KEY, PACK_KEY, SourceMap};
+use super::{CHARTS_KEY, HARBOR_CONFIG_KEY, PACK_CHART_KEY, PACK_KEY};
 use crate::collector::ProblemCollector;
 use crate::diagnostic::{Diagnostic, DiagnosticKind, Position};
 use crate::error::Error;
 use crate::path::Path;
 use crate::suggest::closest;
+use crate::yaml::{DuplicateKey, Node};
 
-/// The error for a text `serde_yaml` refuses: a limit, the problems a person can fix at a
-/// known place (duplicate keys, oversized integers), or else the parser's message without any
-/// quoted input (which could hold a secret).
-pub(super) fn parse_error(error: &serde_yaml::Error, text: &str, max_problems: usize) -> Error {
-    let position = error.location().map(|location| Position {
-        line: location.line(),
-        column: location.column(),
-    });
-    let full = error.to_string();
-    // serde_yaml appends " at line L column C"; the position is reported separately.
-    let full = full.split(" at line ").next().unwrap_or(full.as_str());
-    if full.contains("repetition limit exceeded") {
-        return Error::Limit {
-            message: "aliases expand beyond the limit (a YAML alias bomb is rejected); write \
-                      the parameters out without anchors"
-                .to_owned(),
-            position,
+/// The problems a person can fix at a known place that keep the document from being read as
+/// meant (duplicate keys, oversized integers); `None` when there are none.
+pub(super) fn read_problems(
+    duplicates: &[DuplicateKey],
+    oversized: &[(Vec<String>, Position)],
+    root: &Node,
+    max_problems: usize,
+) -> Option<Error> {
+    if duplicates.is_empty() && oversized.is_empty() {
+        return None;
+    }
+    let logical = logical_paths(root);
+    let mut problems = ProblemCollector::new(max_problems);
+    for duplicate in duplicates {
+        let path = logical(&duplicate.path);
+        let key = duplicate
+            .path
+            .last()
+            .map(String::as_str)
+            .unwrap_or_default();
+        let parent = &path[..path.len().saturating_sub(1)];
+        let within = if parent.is_empty() {
+            "at the top of the document".to_owned()
+        } else {
+            format!("in `{}`", parent.join("."))
         };
+        problems.push(
+            Diagnostic::new(
+                DiagnosticKind::DuplicateKey,
+                Path::of_keys(&path),
+                format!("duplicate key `{key}` {within}"),
+            )
+            .with_hint(format!(
+                "`{key}` is already written at line {}; a key may appear once per mapping: \
+                 keep one of them",
+                duplicate.first
+            ))
+            .at(Some(duplicate.position)),
+        );
     }
-    if full.contains("recursion limit exceeded") {
-        return Error::Limit {
-            message: "the document nests too deeply; parameters need fewer than 10 levels"
-                .to_owned(),
-            position,
-        };
+    for (path, position) in oversized {
+        problems.push(oversized_integer(
+            Path::of_keys(&logical(path)),
+            Some(*position),
+        ));
     }
-    let source = SourceMap::index(text);
-    let duplicates = source.duplicate_keys();
-    let oversized = source.oversized_integers();
-    if !duplicates.is_empty() || !oversized.is_empty() {
-        let logical = logical_paths(&source);
-        let mut problems = ProblemCollector::new(max_problems);
-        for duplicate in duplicates {
-            let path = logical(&duplicate.path);
-            let key = duplicate
-                .path
-                .last()
-                .map(String::as_str)
-                .unwrap_or_default();
-            let parent = &path[..path.len().saturating_sub(1)];
-            let within = if parent.is_empty() {
-                "at the top of the document".to_owned()
-            } else {
-                format!("in `{}`", parent.join("."))
-            };
-            problems.push(
-                Diagnostic::new(
-                    DiagnosticKind::DuplicateKey,
-                    Path::of_keys(&path),
-                    format!("duplicate key `{key}` {within}"),
-                )
-                .with_hint(format!(
-                    "`{key}` is already written at line {}; a key may appear once per mapping: \
-                     keep one of them",
-                    duplicate.first
-                ))
-                .at(Some(duplicate.position)),
-            );
-        }
-        for (path, position) in oversized {
-            problems.push(oversized_integer(
-                Path::of_keys(&logical(path)),
-                Some(*position),
-            ));
-        }
-        return Error::Invalid(problems.finish());
-    }
-    let category = if full.contains('`') || full.contains('"') {
-        // Messages such as "invalid type: string \"…\"" quote input; keep the category only.
-        full.split(':').next().unwrap_or("invalid YAML")
-    } else {
-        full
-    };
-    Error::Syntax {
-        message: category.to_owned(),
-        position,
-    }
+    Some(Error::Invalid(problems.finish()))
 }
 
 /// The problem for a whole number that fits no 64-bit integer (the value is not quoted).
@@ -104,8 +72,8 @@ pub(crate) fn oversized_integer(path: Path, position: Option<Position>) -> Diagn
 /// Maps a source path to the path problems name: in pack values, the parameters'
 /// `charts.harbor-edge-native-config.harbor-config.…` becomes `harbor-config.…`, as everywhere
 /// else.
-fn logical_paths(source: &SourceMap) -> impl Fn(&[String]) -> Vec<String> + '_ {
-    let bare = source.key(&[HARBOR_CONFIG_KEY.to_owned()]).is_some();
+fn logical_paths(root: &Node) -> impl Fn(&[String]) -> Vec<String> {
+    let bare = root.get(HARBOR_CONFIG_KEY).is_some();
     move |path: &[String]| {
         let wrapped = [CHARTS_KEY, PACK_CHART_KEY, HARBOR_CONFIG_KEY];
         let in_parameters = path.len() >= 3 && path.iter().zip(wrapped).all(|(a, b)| a == b);
@@ -119,14 +87,13 @@ fn logical_paths(source: &SourceMap) -> impl Fn(&[String]) -> Vec<String> + '_ {
 
 /// When the document has neither form, the top-level keys that look like a misspelling of one
 /// (`harbor_config`, `chart`), as problems with a suggestion; `None` when none does.
-pub(super) fn misspelt_form_keys(
-    root: &Mapping,
-    source: &SourceMap,
-    max_problems: usize,
-) -> Option<Error> {
+pub(super) fn misspelt_form_keys(root: &Node, max_problems: usize) -> Option<Error> {
     const FORM_KEYS: [&str; 3] = [HARBOR_CONFIG_KEY, CHARTS_KEY, PACK_KEY];
     let mut problems = ProblemCollector::new(max_problems);
-    for key in root.keys().filter_map(Value::as_str) {
+    for (key_node, _) in root.as_mapping().unwrap_or_default() {
+        let Some(key) = key_node.as_str() else {
+            continue;
+        };
         if let Some(suggestion) = closest(key, &FORM_KEYS) {
             problems.push(
                 Diagnostic::new(
@@ -138,7 +105,7 @@ pub(super) fn misspelt_form_keys(
                     "did you mean `{suggestion}`? The document needs `harbor-config:` at the \
                      top, or pack values with `charts: harbor-edge-native-config:`"
                 ))
-                .at(source.key(&[key.to_owned()])),
+                .at(key_node.position()),
             );
         }
     }

@@ -8,8 +8,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::quantity::{Cpus, Memory};
 use crate::diagnostic::Position;
 use crate::error::{Error, Result};
-use crate::input::{InputLimits, SourceMap};
+use crate::input::InputLimits;
 use crate::path::Path;
+use crate::yaml::{self, ReadLimits};
 
 /// Facts about the cluster Harbor is meant for: its nodes, storage classes and kube-apiserver
 /// arguments.
@@ -75,7 +76,7 @@ pub struct Inventory {
     pub api_server_args: ApiServerArgs,
     /// Positions of the values in the source, for findings; empty when built in code.
     #[serde(skip)]
-    source: SourceMap,
+    source: Option<yaml::Node>,
 }
 
 /// One node of the cluster.
@@ -214,14 +215,37 @@ struct FlagText(String);
 
 impl<'de> Deserialize<'de> for FlagText {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = serde_yaml::Value::deserialize(deserializer)?;
-        let text = match value {
-            serde_yaml::Value::String(text) => text,
-            serde_yaml::Value::Bool(flag) => flag.to_string(),
-            serde_yaml::Value::Number(number) => number.to_string(),
-            _ => return Err(de::Error::custom("a flag value must be a string")),
-        };
-        Ok(Self(text))
+        deserializer.deserialize_any(FlagTextVisitor)
+    }
+}
+
+struct FlagTextVisitor;
+
+impl Visitor<'_> for FlagTextVisitor {
+    type Value = FlagText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a flag value: a string, a number or a boolean")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<FlagText, E> {
+        Ok(FlagText(text.to_owned()))
+    }
+
+    fn visit_bool<E: de::Error>(self, flag: bool) -> Result<FlagText, E> {
+        Ok(FlagText(flag.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<FlagText, E> {
+        Ok(FlagText(number.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<FlagText, E> {
+        Ok(FlagText(number.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, number: f64) -> Result<FlagText, E> {
+        Ok(FlagText(number.to_string()))
     }
 }
 
@@ -239,28 +263,36 @@ impl Inventory {
                 position: None,
             });
         }
-        let mut inventory: Self = serde_yaml::from_str(text).map_err(|error| {
-            let message = error.to_string();
-            // serde_yaml appends " at line L column C"; the position is reported separately.
-            let message = match message.rsplit_once(" at line ") {
-                Some((head, _)) if error.location().is_some() => head.to_owned(),
-                _ => message,
-            };
-            Error::Inventory {
-                message,
-                position: error.location().map(|location| Position {
-                    line: location.line(),
-                    column: location.column(),
-                }),
-            }
-        })?;
-        inventory.source = SourceMap::index(text);
+        let depth = InputLimits::default().max_depth;
+        let document =
+            yaml::read_one(text, ReadLimits::for_text(text, depth)).map_err(|error| {
+                Error::Inventory {
+                    message: error.message(),
+                    position: Some(error.position()),
+                }
+            })?;
+        if let Some(duplicate) = document.duplicate_keys.first() {
+            return Err(Error::Inventory {
+                message: format!(
+                    "`{}` is written twice (first at line {})",
+                    duplicate.path.join("."),
+                    duplicate.first
+                ),
+                position: Some(duplicate.position),
+            });
+        }
+        // An inventory holds no secret: serde's message, which may quote a value, is shown.
+        let mut inventory: Self =
+            yaml::from_node(&document.root).map_err(|error| Error::Inventory {
+                message: error.to_string(),
+                position: error.position(),
+            })?;
+        inventory.source = Some(document.root);
         Ok(inventory)
     }
 
     /// Position of the value at `path` (keys and sequence indexes), when read from text.
     pub(crate) fn position(&self, path: &[&str]) -> Option<Position> {
-        let path: Vec<String> = path.iter().map(|segment| (*segment).to_owned()).collect();
-        self.source.nearest(&path)
+        self.source.as_ref()?.lookup(path).2.position()
     }
 }

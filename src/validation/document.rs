@@ -7,7 +7,6 @@
 //! large for 64 bits is a problem at its path.
 
 use serde_json::{Map, Number, Value as Json};
-use serde_yaml::{Mapping, Value as Yaml};
 
 use super::{Findings, dotted};
 use crate::diagnostic::{Diagnostic, DiagnosticKind};
@@ -15,38 +14,41 @@ use crate::input;
 use crate::macros::{Macros, Resolution, resolve_string};
 use crate::path::Path;
 use crate::schema;
+use crate::yaml::{Node, Value as Yaml, key_text};
 
-pub(crate) fn to_json(document: &Mapping, macros: &Macros, findings: &mut Findings<'_>) -> Json {
+/// The JSON form of a mapping node (anything else is an empty object: the caller has checked).
+pub(crate) fn to_json(document: &Node, macros: &Macros, findings: &mut Findings<'_>) -> Json {
     let mut path = Vec::new();
-    mapping_to_json(document, macros, &mut path, findings)
+    mapping_to_json(
+        document.as_mapping().unwrap_or_default(),
+        macros,
+        &mut path,
+        findings,
+    )
 }
 
 fn mapping_to_json(
-    mapping: &Mapping,
+    entries: &[(Node, Node)],
     macros: &Macros,
     path: &mut Vec<String>,
     findings: &mut Findings<'_>,
 ) -> Json {
     let mut object = Map::new();
-    for (key, value) in mapping {
-        let key = match key {
-            Yaml::String(key) => key.clone(),
-            Yaml::Number(number) => number.to_string(),
-            Yaml::Bool(flag) => flag.to_string(),
-            _ => {
-                findings.problem(
-                    Diagnostic::new(
-                        DiagnosticKind::WrongType,
-                        Path::root(),
-                        "a mapping key is not a plain string",
-                    )
-                    .with_hint("parameter names are plain words such as `service`"),
-                    path,
-                    false,
-                );
-                continue;
-            }
+    for (key, value) in entries {
+        let Some(key) = key_text(key) else {
+            findings.problem(
+                Diagnostic::new(
+                    DiagnosticKind::WrongType,
+                    Path::root(),
+                    "a mapping key is not a plain string",
+                )
+                .with_hint("parameter names are plain words such as `service`"),
+                path,
+                false,
+            );
+            continue;
         };
+        let key = key.into_owned();
         path.push(key.clone());
         if let Some(json) = value_to_json(value, macros, path, findings) {
             object.insert(key, json);
@@ -57,37 +59,38 @@ fn mapping_to_json(
 }
 
 fn value_to_json(
-    value: &Yaml,
+    value: &Node,
     macros: &Macros,
     path: &mut Vec<String>,
     findings: &mut Findings<'_>,
 ) -> Option<Json> {
-    match value {
+    match &value.value {
         Yaml::Null => None,
         Yaml::Bool(flag) => Some(Json::Bool(*flag)),
-        Yaml::Number(number) => {
-            if let Some(int) = number.as_u64() {
+        Yaml::Int(int) => {
+            if let Ok(int) = u64::try_from(*int) {
                 Some(Json::from(int))
-            } else if let Some(int) = number.as_i64() {
+            } else if let Ok(int) = i64::try_from(*int) {
                 Some(Json::from(int))
             } else {
-                let float = number.as_f64().unwrap_or(f64::NAN);
-                match whole_number(float) {
-                    Some(Ok(int)) => Some(int),
-                    Some(Err(())) => {
-                        out_of_range(findings, path);
-                        None
-                    }
-                    None => match Number::from_f64(float) {
-                        Some(float) => Some(Json::Number(float)),
-                        None => {
-                            wrong_type(findings, path, "a number that is not finite");
-                            None
-                        }
-                    },
-                }
+                out_of_range(findings, path);
+                None
             }
         }
+        Yaml::Float(float) => match whole_number(*float) {
+            Some(Ok(int)) => Some(int),
+            Some(Err(())) => {
+                out_of_range(findings, path);
+                None
+            }
+            None => match Number::from_f64(*float) {
+                Some(float) => Some(Json::Number(float)),
+                None => {
+                    wrong_type(findings, path, "a number that is not finite");
+                    None
+                }
+            },
+        },
         Yaml::String(text) => Some(string_to_json(text, macros, path, findings)),
         Yaml::Sequence(items) => {
             let mut array = Vec::with_capacity(items.len());
@@ -99,8 +102,8 @@ fn value_to_json(
             }
             Some(Json::Array(array))
         }
-        Yaml::Mapping(mapping) => Some(mapping_to_json(mapping, macros, path, findings)),
-        Yaml::Tagged(_) => {
+        Yaml::Mapping(entries) => Some(mapping_to_json(entries, macros, path, findings)),
+        Yaml::Tagged(..) => {
             wrong_type(findings, path, "a value with a YAML tag (`!tag`)");
             None
         }

@@ -5,8 +5,8 @@ use serde_json::{Map, Value as Json};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::scalar::{Plain, resolve_plain, scalar_json};
 use super::{Want, changed};
+use crate::yaml::{Plain, resolve_plain, scalar_json};
 
 /// The JSON form of one YAML document: `None` when it is not valid YAML, not exactly one
 /// document, has a key that is not a string, or uses anchors, aliases or tags (rendered

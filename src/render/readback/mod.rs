@@ -7,7 +7,6 @@
 //! none, and each would let a document mean something its text does not show).
 
 mod json;
-mod scalar;
 mod walk;
 
 use serde_json::Value as Json;

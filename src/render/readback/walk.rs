@@ -6,8 +6,8 @@ use serde_json::Value as Json;
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::scalar::{Plain, resolve_plain, scalar_is};
 use super::{Want, changed, no_json_form, syntax_error, unsupported};
+use crate::yaml::{Plain, resolve_plain, scalar_is};
 
 /// A container being read, with the want for it.
 enum Frame<'w> {
