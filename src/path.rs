@@ -24,8 +24,10 @@ pub enum Segment {
     Index(usize),
 }
 
-/// A path from a document's root, e.g. `cluster.nodeIps[2]` (see the [module docs](self) for
-/// the notation). Parse one with [`str::parse`]; compare one with a `&str` in that notation.
+/// A path from a document's root, e.g. `cluster.nodeIps[2]`, in one notation everywhere: jq's
+/// without the leading dot (keys joined by `.`, list items as `[index]`, a key that is not a
+/// plain word in brackets and double quotes, e.g. `metadata.annotations["harbor-edge.io/digest"]`).
+/// Parse one with [`str::parse`]; compare one with a `&str` in that notation.
 ///
 /// ```
 /// use harbor_edge::Path;

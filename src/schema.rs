@@ -1,5 +1,5 @@
 //! The JSON schema of the input, derived from the parameter declarations
-//! ([`crate::model`]'s one [`Parameter`](crate::model::parameters) per parameter).
+//! (one per parameter, in `src/model/parameters.rs`).
 //!
 //! `schema/harbor-edge.schema.json` is the checked-in copy; the pipeline validates against it
 //! (embedded at build time) and a test fails when it differs from what the declarations

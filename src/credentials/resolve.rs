@@ -46,7 +46,7 @@ impl Credentials {
     /// Decides every credential for `config`:
     ///
     /// - password: `auth.password` when given (a different one in `existing` earns a
-    ///   [`DiagnosticKind::PasswordDiffers`](crate::DiagnosticKind::PasswordDiffers): Harbor reads it on first start only), else the one in
+    ///   [`DiagnosticKind::PasswordDiffers`]: Harbor reads it on first start only), else the one in
     ///   `existing` (`harbor-admin-password`, then `registry-info`), else generated;
     /// - TLS: `auth.certs` when given, checked (SPEC 4.3, see
     ///   [`crate::CredentialErrorKind`]), else the existing `harbor-tls` (with the CA key from

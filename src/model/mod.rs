@@ -1,5 +1,6 @@
-//! The parameters: their declarations ([`parameters`], one per parameter) and the validated
-//! configuration ([`config`]).
+//! The parameters: their declarations (one per parameter, in `parameters.rs`, from which the
+//! schema, the validation, the defaults and the README's table are derived) and the validated
+//! configuration ([`Config`]).
 
 mod config;
 mod effective;
