@@ -28,7 +28,7 @@
 //! its seed) is passed back with `--existing`, which takes the folder's place. The runs still
 //! differ in every secret, and a run's set is byte for byte its reference.
 //!
-//! Trial counts: `HARBOR_EDGE_FAULT_TRIALS` (default 25 kills, 25 pairs, 10 strace trials
+//! Trial counts: `HARBOR_EDGE_FAULT_TRIALS` (default 10 kills, 10 pairs, 4 strace trials
 //! each, so `cargo test` stays quick); `HARBOR_EDGE_FAULT_SEED` replays a run of random delays.
 //! `.ci/fault-injection.sh` runs a longer campaign (`bash .ci/run`: 300 of each).
 
@@ -371,7 +371,7 @@ fn a_kill_at_any_point_leaves_one_complete_set() {
     let run_time = bench.run_time.as_micros() as u64;
     let mut end = run_time;
     let (mut killed, mut switched, mut inside) = (0, 0, 0);
-    for trial in 0..trials(25) {
+    for trial in 0..trials(10) {
         let next = random.other_than(state);
         let late = trial % 2 == 1;
         let delay = if late {
@@ -486,7 +486,7 @@ fn a_kill_while_the_switch_is_slowed_down_leaves_one_complete_set() {
     state = bench.which(&[1]);
     // Kills before the folder write, during it before the switch, and after the switch.
     let (mut early, mut before, mut after) = (0, 0, 0);
-    for _ in 0..trials(10) {
+    for _ in 0..trials(4) {
         let next = random.other_than(state);
         let tracer = bench.command(&strace, &slow, next).spawn().expect("spawns");
         std::thread::sleep(Duration::from_micros(random.below(window)));
@@ -593,7 +593,7 @@ fn without_the_switch_the_journal_restores_one_complete_set_on_the_next_run() {
     state = bench.which(&[1]);
     assert!(!bench.out().join(".harbor-edge-commit").exists());
     let mut mixed = 0;
-    for _ in 0..trials(10) {
+    for _ in 0..trials(4) {
         let next = random.other_than(state);
         let tracer = bench
             .command(&strace, &journal, next)
@@ -632,7 +632,7 @@ fn concurrent_renders_into_one_folder_never_interleave() {
     let mut random = Random::new("pairs");
     bench.complete(0);
     bench.add_foreign();
-    let pairs = trials(25);
+    let pairs = trials(10);
     for pair in 0..pairs {
         let first = random.below(RUNS.len() as u64) as usize;
         let second = random.other_than(first);

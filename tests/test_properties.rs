@@ -20,7 +20,7 @@ use serde_yaml::Value;
 
 /// Cases per property in a plain `cargo test`; `PROPTEST_CASES` sets another count (`.ci/run`
 /// runs 1000).
-const DEFAULT_CASES: u32 = 128;
+const DEFAULT_CASES: u32 = 64;
 
 /// The configuration of every property: [`DEFAULT_CASES`], or `PROPTEST_CASES` when set.
 fn config() -> ProptestConfig {
