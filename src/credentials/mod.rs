@@ -150,13 +150,8 @@ impl TlsMaterial {
             Some(ca_certificate),
             places,
         )?;
-        if tls.key.public_key() != &tls.chain.leaf.public_key {
-            return Err(crate::Error::credentials(
-                crate::CredentialErrorKind::KeyMismatch,
-                places.key,
-                "is not the private key of the server certificate in tls.crt (their public keys \
-                 differ)",
-            ));
+        if *tls.key.public_key() != tls.chain.leaf.public_key {
+            return Err(trust::key_mismatch(places));
         }
         if let Some(ca_key) = &ca_private_key {
             trust::read_ca_key(ca_key.expose(), "ca.key", &tls.ca)?;

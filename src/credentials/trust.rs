@@ -139,6 +139,15 @@ pub(crate) fn misfits(
     reasons
 }
 
+/// The error for a private key that is not the server certificate's.
+pub(crate) fn key_mismatch(places: Places<'_>) -> Error {
+    Error::credentials(
+        CredentialErrorKind::KeyMismatch,
+        places.key,
+        "is not the private key of the certificate (their public keys differ)",
+    )
+}
+
 /// An error for one misfit of a provided certificate: the parameter is never replaced.
 pub(crate) fn misfit_error(
     reason: &ReissueReason,
@@ -178,11 +187,7 @@ pub(crate) fn misfit_error(
             places.cert,
             format!("is not valid before {}", rfc3339(leaf.not_before)),
         ),
-        ReissueReason::KeyMismatch => (
-            CredentialErrorKind::KeyMismatch,
-            places.key,
-            "is not the private key of the certificate (their public keys differ)".to_owned(),
-        ),
+        ReissueReason::KeyMismatch => return Some(key_mismatch(places)),
         // Node IPs are the generated certificate's extra; expiring soon is a warning.
         _ => return None,
     };

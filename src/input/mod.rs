@@ -327,8 +327,10 @@ fn read_error(error: ReadError) -> Error {
     }
 }
 
-/// Rejects nesting deeper than `max_depth` before any parser recurses into it. Counts flow and
-/// block nesting from indentation and brackets; cheap and linear in the input.
+/// Rejects nesting deeper than `max_depth` before the parser runs: yaml-rust2's scanner reads
+/// ahead of the events the reader counts, and past 255 flow levels it fails with a syntax error
+/// of its own, so only this check reports the limit as a limit. Counts flow and block nesting
+/// from indentation and brackets; cheap and linear in the input.
 fn check_nesting(text: &str, max_depth: usize) -> Result<()> {
     let too_deep = |index: usize| Error::Limit {
         message: format!(
